@@ -1,0 +1,129 @@
+"""CareHub's configuration, declared once.
+
+Every setting has a name, a default, a type and a help text. The table feeds
+the CLI ``--help``, the README's configuration table and the docs-coverage
+test; values are read from the environment once at start-up
+(:func:`load_settings`) and never written back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carehub.errors import Incorrect
+
+
+def _bool(text: str) -> bool:
+    """Parse a boolean setting.
+
+    >>> _bool("yes"), _bool("0")
+    (True, False)
+    """
+    low = text.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One configuration entry: environment variable ``name``, its default and meaning."""
+
+    name: str
+    default: str
+    help: str
+    cast: Callable[[str], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CAREHUB_DATA_DIR", "./carehub-data", "Folder holding all CareHub state."),
+    Setting(
+        "CAREHUB_STORAGE",
+        "sqlite",
+        "FHIR store back-end: `sqlite` (embedded file in the data folder) or `postgres`.",
+    ),
+    Setting(
+        "CAREHUB_SQLITE_PATH",
+        "",
+        "SQLite database file; empty means `<CAREHUB_DATA_DIR>/fhir.sqlite3`.",
+    ),
+    Setting(
+        "CAREHUB_POSTGRES_DSN",
+        "",
+        "libpq connection string for the PostgreSQL back-end, e.g. "
+        "`postgresql://carehub@127.0.0.1/carehub`.",
+    ),
+    Setting("CAREHUB_HOST", "127.0.0.1", "Address `carehub serve` listens on."),
+    Setting("CAREHUB_PORT", "8080", "Port `carehub serve` listens on.", int),
+    Setting(
+        "CAREHUB_BASE_URL",
+        "",
+        "Public base URL of the FHIR API (used in Bundle links); empty means derived from the request.",
+    ),
+    Setting("CAREHUB_PAGE_SIZE", "20", "Default search page size (`_count`).", int),
+    Setting("CAREHUB_MAX_PAGE_SIZE", "1000", "Largest page size a client may ask for.", int),
+    Setting(
+        "CAREHUB_VALIDATE",
+        "true",
+        "Validate every written resource against the R4 StructureDefinitions.",
+        _bool,
+    ),
+    Setting(
+        "CAREHUB_LOG_LEVEL", "info", "Log level for the server: debug, info, warning, error."
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The values in force, read once at start-up."""
+
+    values: Mapping[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder that holds all state."""
+        return Path(self.values["CAREHUB_DATA_DIR"])
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite database file."""
+        explicit = self.values["CAREHUB_SQLITE_PATH"]
+        return Path(explicit) if explicit else self.data_dir / "fhir.sqlite3"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read every setting from ``environ`` (default ``os.environ``), cast and return them.
+
+    Raises:
+        Incorrect: a value cannot be cast to the setting's type.
+
+    >>> load_settings({"CAREHUB_PORT": "9000"})["CAREHUB_PORT"]
+    9000
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(s.name, s.default)
+        try:
+            values[s.name] = s.cast(raw)
+        except ValueError as exc:
+            raise Incorrect(f"{s.name}={raw!r} is not valid: {exc}") from exc
+    for key, val in overrides.items():
+        if key not in _BY_NAME:
+            raise Incorrect(f"unknown setting {key}")
+        values[key] = val
+    return Settings(values)
