@@ -185,3 +185,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" Did you mean '{close[0]}'?" if close else ""
+
+
+class MethodNotAllowed(Unsupported):
+    """The interaction is not allowed on this resource or path (405)."""
+
+
+class UnsupportedMediaType(Unsupported):
+    """The request body is in a format CareHub does not read (415)."""

@@ -1,0 +1,1 @@
+"""Wiring: the only place where concrete stores and the web app are put together."""

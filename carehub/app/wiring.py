@@ -1,0 +1,59 @@
+"""Build CareHub's objects from settings (the composition root)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from carehub.errors import Incorrect
+from carehub.fhir_api.app import create_app
+from carehub.fhir_api.hub import Hub
+from carehub.fhir_model.definitions import definitions
+from carehub.search.parse import SearchParser
+from carehub.settings import Settings
+from carehub.storage.base import ResourceStore
+
+
+def open_store(settings: Settings) -> ResourceStore:
+    """The store chosen by ``CAREHUB_STORAGE``.
+
+    Raises:
+        Incorrect: unknown back-end, or PostgreSQL without a DSN.
+    """
+    kind = settings["CAREHUB_STORAGE"]
+    if kind == "sqlite":
+        from carehub.storage.sqlite import SqliteStore
+
+        return SqliteStore(settings.sqlite_path)
+    if kind == "postgres":
+        dsn = settings["CAREHUB_POSTGRES_DSN"]
+        if not dsn:
+            raise Incorrect("CAREHUB_STORAGE=postgres needs CAREHUB_POSTGRES_DSN")
+        from carehub.storage.postgres import PostgresStore
+
+        return PostgresStore(dsn)
+    raise Incorrect(f"CAREHUB_STORAGE must be sqlite or postgres, not '{kind}'")
+
+
+def build_hub(settings: Settings, store: ResourceStore | None = None) -> Hub:
+    """The FHIR hub over ``store`` (opened from settings when not given)."""
+    from carehub.fhir_model.validation import validate
+
+    defs = definitions()
+    parser = SearchParser(defs, settings["CAREHUB_PAGE_SIZE"], settings["CAREHUB_MAX_PAGE_SIZE"])
+    return Hub(
+        store=store if store is not None else open_store(settings),
+        defs=defs,
+        parser=parser,
+        validate=validate if settings["CAREHUB_VALIDATE"] else (lambda r: None),
+        base_url=settings["CAREHUB_BASE_URL"] or None,
+    )
+
+
+def build_app(settings: Settings, store: ResourceStore | None = None) -> FastAPI:
+    """The web application for ``settings``."""
+    hub = build_hub(settings, store)
+    return create_app(
+        hub,
+        default_count=settings["CAREHUB_PAGE_SIZE"],
+        max_count=settings["CAREHUB_MAX_PAGE_SIZE"],
+    )

@@ -1,0 +1,85 @@
+"""The ``carehub`` command line.
+
+``carehub serve`` runs the FHIR R4 API, ``carehub settings`` shows the
+configuration in force, ``carehub --version`` prints the version. Every
+command reads its configuration from the ``CAREHUB_*`` environment variables
+declared in :mod:`carehub.settings`.
+
+A :class:`~carehub.errors.CareHubError` raised by any command is printed as one
+line on stderr and the process exits with status 2; other exceptions are bugs
+and keep their traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from carehub import __version__
+from carehub.cli.serve import serve
+from carehub.cli.show_settings import show_settings
+from carehub.errors import CareHubError
+
+ERROR_EXIT_CODE = 2
+"""Exit status of a command that failed with a :class:`CareHubError`."""
+
+
+def one_line(exc: BaseException) -> str:
+    """Return the message of ``exc`` squeezed onto a single line.
+
+    >>> one_line(ValueError("bad\\n  value"))
+    'bad value'
+    """
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class CareHubGroup(TyperGroup):
+    """The root command group: turns :class:`CareHubError` into a one-line message."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CareHubError as exc:
+            typer.echo(f"carehub: error: {one_line(exc)}", err=True)
+            raise typer.Exit(code=ERROR_EXIT_CODE) from None
+
+
+app = typer.Typer(
+    name="carehub",
+    cls=CareHubGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    help=(
+        "CareHub: an open smart-hospital data platform. "
+        "Configuration comes from CAREHUB_* environment variables; "
+        "`carehub settings` lists them."
+    ),
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"carehub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """CareHub: an open smart-hospital data platform."""
+
+
+app.command("serve")(serve)
+app.command("settings")(show_settings)

@@ -1,0 +1,108 @@
+"""The SQLite FHIR store: one embedded file, WAL journal, zero set-up.
+
+Readers never block the writer (WAL); writers are serialized with
+``BEGIN IMMEDIATE``, which is what makes If-Match checks and conditional
+creates race-free. Each thread has its own connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from carehub.errors import Busy
+from carehub.storage.sql.dialect import SqliteDialect
+from carehub.storage.sql.store import SqlStoreBase
+
+
+class SqliteDb:
+    """:class:`~carehub.storage.sql.session.Db` over a sqlite3 connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run a query, return all rows."""
+        return self.conn.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        """Run a query, return the first row."""
+        row: tuple[Any, ...] | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run a statement."""
+        self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        """Run a statement per row."""
+        self.conn.executemany(sql, rows)
+
+
+class SqliteStore(SqlStoreBase):
+    """FHIR store in one SQLite file.
+
+    Args:
+        path: the database file (created with its folder if missing).
+        compartment: the patient compartment (type → reference params); R4's by default.
+    """
+
+    name = "sqlite"
+    dialect = SqliteDialect()
+
+    def __init__(
+        self, path: str | Path, compartment: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
+        super().__init__(compartment)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self.create_schema()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA busy_timeout=30000",
+                "PRAGMA cache_size=-131072",
+                "PRAGMA temp_store=MEMORY",
+                "PRAGMA mmap_size=1073741824",
+            ):
+                conn.execute(pragma)
+            self._local.conn = conn
+            with self._guard:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _begin(self, write: bool) -> Iterator[SqliteDb]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise Busy(f"the database is busy: {exc}") from exc
+        try:
+            yield SqliteDb(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,1 @@
+"""CareHub's test suite."""

@@ -1,0 +1,1 @@
+"""Helpers shared by CareHub's tests, CI and benchmark scripts (standard library only)."""
