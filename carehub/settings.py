@@ -64,7 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CAREHUB_BASE_URL",
         "",
-        "Public base URL of the FHIR API (used in Bundle links); empty means derived from the request.",
+        "Public base URL of the FHIR API (used in Bundle links); empty: derived from the request.",
     ),
     Setting("CAREHUB_PAGE_SIZE", "20", "Default search page size (`_count`).", int),
     Setting("CAREHUB_MAX_PAGE_SIZE", "1000", "Largest page size a client may ask for.", int),
@@ -74,9 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Validate every written resource against the R4 StructureDefinitions.",
         _bool,
     ),
-    Setting(
-        "CAREHUB_LOG_LEVEL", "info", "Log level for the server: debug, info, warning, error."
-    ),
+    Setting("CAREHUB_LOG_LEVEL", "info", "Log level for the server: debug, info, warning, error."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -103,9 +101,7 @@ class Settings:
         return Path(explicit) if explicit else self.data_dir / "fhir.sqlite3"
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, **overrides: Any
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read every setting from ``environ`` (default ``os.environ``), cast and return them.
 
     Raises:

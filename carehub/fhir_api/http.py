@@ -5,8 +5,8 @@ https://hl7.org/fhir/R4/http.html#general
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from typing import Any
 
 import orjson
@@ -62,17 +62,13 @@ def check_json_body(request: Request, patch: bool = False) -> None:
         return
     if patch:
         if ctype != "application/json-patch+json":
-            raise UnsupportedMediaType(
-                f"PATCH needs application/json-patch+json, not '{ctype}'"
-            )
+            raise UnsupportedMediaType(f"PATCH needs application/json-patch+json, not '{ctype}'")
         return
     if ctype not in JSON_TYPES and not ctype.endswith("+json"):
         raise UnsupportedMediaType(f"CareHub reads FHIR JSON only, not '{ctype}'")
 
 
-def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A FHIR JSON response."""
     return Response(orjson.dumps(body), status_code=status, media_type=FHIR_JSON, headers=headers)
 
@@ -81,9 +77,7 @@ def resource_headers(stored: StoredResource, base: str, location: bool) -> dict[
     """ETag, Last-Modified and (for creates) Location of a stored version."""
     headers = {"ETag": stored.etag, "Last-Modified": http_date(stored.last_updated)}
     if location:
-        headers["Location"] = (
-            f"{base}/{stored.resource_type}/{stored.id}/_history/{stored.version}"
-        )
+        headers["Location"] = f"{base}/{stored.resource_type}/{stored.id}/_history/{stored.version}"
     return headers
 
 
@@ -103,8 +97,13 @@ def resource_response(
         return Response(status_code=status, headers=headers)
     if return_pref == "OperationOutcome":
         outcome = operation_outcome(
-            [Issue("information", "informational", f"{stored.resource_type}/{stored.id} "
-                   f"version {stored.version} stored")]
+            [
+                Issue(
+                    "information",
+                    "informational",
+                    f"{stored.resource_type}/{stored.id} version {stored.version} stored",
+                )
+            ]
         )
         return json_response(outcome, status, headers)
     return Response(stored.body, status_code=status, media_type=FHIR_JSON, headers=headers)

@@ -20,7 +20,6 @@ from starlette.responses import Response
 from carehub.errors import Incorrect
 from carehub.fhir_api.bundles import fragment
 from carehub.fhir_api.capabilities import capability_statement
-from carehub.fhir_api.hub import Hub, parse_resource
 from carehub.fhir_api.http import (
     base_url,
     check_json_body,
@@ -28,6 +27,7 @@ from carehub.fhir_api.http import (
     prefer,
     resource_response,
 )
+from carehub.fhir_api.hub import Hub, parse_resource
 from carehub.fhir_api.interactions.create import create
 from carehub.fhir_api.interactions.delete import conditional_delete, delete
 from carehub.fhir_api.interactions.entry import EntryRequest
@@ -192,9 +192,7 @@ def build_router(hub: Hub, default_count: int = 20, max_count: int = 1000) -> AP
         hub.check_type(rtype)
         resource = parse_resource(await request.body(), rtype)
         if_match = parse_if_match(request.headers.get("if-match"))
-        outcome = await in_session(
-            True, lambda s: update(hub, s, rtype, rid, resource, if_match)
-        )
+        outcome = await in_session(True, lambda s: update(hub, s, rtype, rid, resource, if_match))
         return write_response(request, outcome)
 
     @r.patch("/{rtype}/{rid}")

@@ -67,13 +67,9 @@ def test_update_id_mismatch_and_missing_id_are_400(client: TestClient) -> None:
 def test_if_match_optimistic_locking(client: TestClient) -> None:
     created = post(client, "Patient", PATIENT)
     pid = created["id"]
-    ok = client.put(
-        f"/fhir/Patient/{pid}", json=created, headers={**FHIR, "If-Match": 'W/"1"'}
-    )
+    ok = client.put(f"/fhir/Patient/{pid}", json=created, headers={**FHIR, "If-Match": 'W/"1"'})
     assert ok.status_code == 200
-    stale = client.put(
-        f"/fhir/Patient/{pid}", json=created, headers={**FHIR, "If-Match": 'W/"1"'}
-    )
+    stale = client.put(f"/fhir/Patient/{pid}", json=created, headers={**FHIR, "If-Match": 'W/"1"'})
     assert_outcome(stale, 412, "conflict")
     assert client.get(f"/fhir/Patient/{pid}").json()["meta"]["versionId"] == "2"
 
@@ -111,8 +107,10 @@ def test_prefer_return(client: TestClient) -> None:
 
 def test_json_patch(client: TestClient) -> None:
     pid = post(client, "Patient", PATIENT)["id"]
-    ops = [{"op": "replace", "path": "/gender", "value": "female"},
-           {"op": "add", "path": "/name/0/given/-", "value": "Bình"}]
+    ops = [
+        {"op": "replace", "path": "/gender", "value": "female"},
+        {"op": "add", "path": "/name/0/given/-", "value": "Bình"},
+    ]
     r = client.patch(
         f"/fhir/Patient/{pid}", json=ops, headers={"Content-Type": "application/json-patch+json"}
     )
@@ -149,9 +147,7 @@ def test_conditional_create(client: TestClient) -> None:
     client.post("/fhir/Patient", json=pat, headers=FHIR)
     third = client.post("/fhir/Patient", json=pat, headers={**FHIR, **cond})
     assert_outcome(third, 412)
-    unknown = client.post(
-        "/fhir/Patient", json=pat, headers={**FHIR, "If-None-Exist": "bogus=1"}
-    )
+    unknown = client.post("/fhir/Patient", json=pat, headers={**FHIR, "If-None-Exist": "bogus=1"})
     assert_outcome(unknown, 400)
 
 

@@ -53,5 +53,7 @@ def history(
     if id is not None and resource_type is not None and session.read(resource_type, id) is None:
         raise NotFound(f"{resource_type}/{id} is not known")
     page = session.history(HistoryQuery(resource_type, id, since, count, cursor))
-    path = "/".join(p for p in (resource_type, id) if p) + ("/_history" if resource_type else "_history")
+    path = "/".join(p for p in (resource_type, id) if p) + (
+        "/_history" if resource_type else "_history"
+    )
     return history_bundle(page.versions, base, path, params, page.next_cursor)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from carehub.errors import Gone, Incorrect, NotFound
 from carehub.fhir_api.hub import Hub
-from carehub.storage.base import StoreSession, StoredResource
+from carehub.storage.base import StoredResource, StoreSession
 
 
 def read(hub: Hub, session: StoreSession, resource_type: str, id: str) -> StoredResource:

@@ -28,9 +28,7 @@ _REASON = {200: "OK", 201: "Created", 204: "No Content"}
 EntryRenderer = Callable[[Outcome, EntryRequest], dict[str, Any]]
 
 
-def process_bundle(
-    hub: Hub, bundle: Any, base: str, render: EntryRenderer
-) -> dict[str, Any]:
+def process_bundle(hub: Hub, bundle: Any, base: str, render: EntryRenderer) -> dict[str, Any]:
     """Run a batch or transaction Bundle and return the response Bundle.
 
     ``render`` turns each entry's :class:`Outcome` into a response entry.
@@ -121,8 +119,12 @@ def _run(
 def _at(exc: CareHubError, index: int) -> CareHubError:
     """Point an entry's error at ``Bundle.entry[index]``."""
     exc.issues = [
-        Issue(i.severity, i.code, f"Bundle.entry[{index}]: {i.diagnostics}",
-              (f"Bundle.entry[{index}]", *i.expression))
+        Issue(
+            i.severity,
+            i.code,
+            f"Bundle.entry[{index}]: {i.diagnostics}",
+            (f"Bundle.entry[{index}]", *i.expression),
+        )
         for i in exc.issues
     ]
     exc.message = f"Bundle.entry[{index}]: {exc.message}"

@@ -33,7 +33,9 @@ def update(
     check_id(id)
     body_id = resource.get("id")
     if body_id is None:
-        raise Incorrect("the resource has no id; an update needs the id of the URL", expression="id")
+        raise Incorrect(
+            "the resource has no id; an update needs the id of the URL", expression="id"
+        )
     if body_id != id:
         raise Incorrect(
             f"the resource id '{body_id}' does not match the URL id '{id}'", expression="id"

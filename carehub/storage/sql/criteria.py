@@ -10,7 +10,7 @@ range of the stored value; numbers and quantities honour implicit precision.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from carehub.errors import Unsupported
 from carehub.search.model import (
@@ -53,23 +53,23 @@ class CriteriaCompiler:
     # -- entry points ------------------------------------------------------------------
     def criterion(self, alias: str, crit: Criterion) -> str:
         """A predicate over ``alias`` (a ``resources`` row) for one criterion."""
+        # placeholders are positional: build every SQL fragment in textual order
         if isinstance(crit, ChainClause):
-            inner = self.criterion("t", crit.inner)
-            return (
+            head = (
                 f"{alias}.rid IN (SELECT ref.rid FROM idx_reference ref WHERE "
                 f"ref.type = {self.p(crit.resource_type)} AND ref.param = {self.p(crit.code)} "
                 f"AND ref.target_type = {self.p(crit.target_type)} AND ref.target_id IN "
-                f"(SELECT t.id FROM resources t WHERE t.type = {self.p(crit.target_type)} "
-                f"AND {inner}))"
+                f"(SELECT t.id FROM resources t WHERE t.type = {self.p(crit.target_type)} AND "
             )
+            return head + self.criterion("t", crit.inner) + "))"
         if isinstance(crit, HasClause):
-            inner = self.criterion("s", crit.inner)
-            return (
+            head = (
                 f"{alias}.id IN (SELECT ref.target_id FROM idx_reference ref "
                 f"JOIN resources s ON s.rid = ref.rid WHERE "
                 f"ref.type = {self.p(crit.source_type)} AND ref.param = {self.p(crit.ref_code)} "
-                f"AND ref.target_type = {self.p(crit.resource_type)} AND {inner})"
+                f"AND ref.target_type = {self.p(crit.resource_type)} AND "
             )
+            return head + self.criterion("s", crit.inner) + ")"
         return self.clause(alias, crit)
 
     def clause(self, alias: str, c: Clause) -> str:
@@ -82,15 +82,15 @@ class CriteriaCompiler:
         table = TYPE_TABLES[c.param_type]
         if c.modifier == "missing":
             sub = (
-                f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid "
-                f"AND x.param = {self.p(c.code)}"
+                f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid AND x.param = {self.p(c.code)}"
             )
             return f"NOT EXISTS ({sub})" if c.missing else f"EXISTS ({sub})"
-        ors = [self.value_predicate(c, v) for v in c.values]
-        match = (
+        head = (
             f"SELECT x.rid FROM {table} x WHERE x.type = {self.p(c.resource_type)} "
-            f"AND x.param = {self.p(c.code)} AND (" + " OR ".join(ors) + ")"
+            f"AND x.param = {self.p(c.code)} AND ("
         )
+        ors = [self.value_predicate(c, v) for v in c.values]
+        match = head + " OR ".join(ors) + ")"
         if c.modifier == "not":
             return f"{alias}.rid NOT IN ({match})"
         return f"{alias}.rid IN ({match})"
@@ -141,29 +141,26 @@ class CriteriaCompiler:
         return f"{alias}.id {op} ({marks})"
 
     def _date(self, low: str, high: str, v: RangeValue) -> str:
-        ql, qh = self.p(v.low), self.p(v.high)
-        pre = v.prefix
+        p, pre = self.p, v.prefix
         if pre == "eq":
-            return f"({low} >= {ql} AND {high} <= {qh})"
+            return f"({low} >= {p(v.low)} AND {high} <= {p(v.high)})"
         if pre == "ne":
-            return f"NOT ({low} >= {ql} AND {high} <= {qh})"
+            return f"NOT ({low} >= {p(v.low)} AND {high} <= {p(v.high)})"
         if pre == "gt":
-            return f"{high} > {qh}"
+            return f"{high} > {p(v.high)}"
         if pre == "lt":
-            return f"{low} < {ql}"
+            return f"{low} < {p(v.low)}"
         if pre == "ge":
-            return f"({high} > {qh} OR ({low} >= {ql} AND {high} <= {self.p(v.high)}))"
+            return f"({high} > {p(v.high)} OR ({low} >= {p(v.low)} AND {high} <= {p(v.high)}))"
         if pre == "le":
-            return f"({low} < {ql} OR ({low} >= {self.p(v.low)} AND {high} <= {qh}))"
+            return f"({low} < {p(v.low)} OR ({low} >= {p(v.low)} AND {high} <= {p(v.high)}))"
         if pre == "sa":
-            return f"{low} > {qh}"
+            return f"{low} > {p(v.high)}"
         if pre == "eb":
-            return f"{high} < {ql}"
+            return f"{high} < {p(v.low)}"
         # ap: overlap with the value widened by 10% of its distance from now
-        self.params.pop()
-        self.params.pop()
         wl, wh = approx_window(str(v.low), str(v.high))
-        return f"({low} <= {self.p(wh)} AND {high} >= {self.p(wl)})"
+        return f"({low} <= {p(wh)} AND {high} >= {p(wl)})"
 
     def _number(self, v: RangeValue) -> str:
         pre = v.prefix
@@ -210,8 +207,6 @@ def approx_window(low: str, high: str, now: datetime | None = None) -> tuple[str
     lo = datetime.strptime(low, _FMT).replace(tzinfo=UTC)
     hi = datetime.strptime(high, _FMT).replace(tzinfo=UTC)
     gap = max(abs(now - lo), abs(now - hi)) * 0.1
-    from datetime import timedelta
-
     gap = max(gap, timedelta(days=1))
     return (
         (lo - gap).strftime(_FMT) if lo.year > 1 else low,

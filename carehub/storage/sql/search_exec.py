@@ -67,7 +67,9 @@ class SearchExecutor:
         cc = CriteriaCompiler()
         where = self._where(query, cc)
         rows = self.db.fetchall(
-            self.d.sql(f"SELECT r.type, r.id FROM resources r WHERE {where} ORDER BY r.rid LIMIT ?"),
+            self.d.sql(
+                f"SELECT r.type, r.id FROM resources r WHERE {where} ORDER BY r.rid LIMIT ?"
+            ),
             (*cc.params, limit),
         )
         return [(t, i) for t, i in rows]
@@ -93,7 +95,8 @@ class SearchExecutor:
             outer_where = " WHERE " + cond
             params.extend(cparams)
         order = ", ".join(
-            f"{n} {'DESC' if d != backward else 'ASC'}" for n, d in zip(key_names, descs, strict=True)
+            f"{n} {'DESC' if d != backward else 'ASC'}"
+            for n, d in zip(key_names, descs, strict=True)
         )
         sql = f"SELECT * FROM ({inner}) s{outer_where} ORDER BY {order} LIMIT ?"
         rows = self.db.fetchall(self.d.sql(sql), (*params, query.count + 1))
@@ -101,7 +104,7 @@ class SearchExecutor:
         rows = rows[: query.count]
         if backward:
             rows.reverse()
-        page_keys = [list(row[5:]) + [row[0]] for row in rows]
+        page_keys = [[*row[5:], row[0]] for row in rows]
         matches = self._with_bodies(rows)
         nxt = prv = None
         if rows:
@@ -240,18 +243,17 @@ class SearchExecutor:
         marks = ", ".join("?" for _ in pairs)
         members = (
             "SELECT ref.rid FROM idx_reference ref WHERE ref.target_type = 'Patient' "
-            f"AND ref.target_id = ? AND (ref.type || '|' || ref.param) IN ({marks})"
+            f"AND ref.target_id = ? AND (ref.type || '|' || ref.param) IN ({marks}) "
+            "UNION SELECT p.rid FROM resources p WHERE p.type = 'Patient' AND p.id = ?"
         )
         referenced = (
             "SELECT t.rid FROM idx_reference ref2 JOIN resources t "
             "ON t.type = ref2.target_type AND t.id = ref2.target_id "
             f"WHERE ref2.rid IN ({members})"
         )
-        params: list[object] = [q.patient_id, *pairs, q.patient_id, *pairs, q.patient_id]
-        where = (
-            f"(r.rid IN ({members}) OR r.rid IN ({referenced}) "
-            "OR (r.type = 'Patient' AND r.id = ?))"
-        )
+        once = [q.patient_id, *pairs, q.patient_id]
+        params: list[object] = [*once, *once]
+        where = f"(r.rid IN ({members}) OR r.rid IN ({referenced}))"
         if q.types:
             where += f" AND r.type IN ({', '.join('?' for _ in q.types)})"
             params.extend(q.types)

@@ -269,8 +269,7 @@ class SqlSession(SearchExecutor):
         """Current resources per type."""
         rows = self.db.fetchall(
             self.d.sql(
-                f"SELECT type, COUNT(*) FROM resources WHERE deleted = {self.d.false} "
-                "GROUP BY type"
+                f"SELECT type, COUNT(*) FROM resources WHERE deleted = {self.d.false} GROUP BY type"
             )
         )
         return {t: int(n) for t, n in rows}
