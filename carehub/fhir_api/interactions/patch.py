@@ -45,7 +45,9 @@ def patch(
             f"version conflict: If-Match {if_match} but {resource_type}/{id} is at "
             f"version {current.version}"
         )
-    doc = load_body(current)
+    full = session.read(resource_type, id)
+    assert full is not None
+    doc = load_body(full)
     try:
         result = jsonpatch.JsonPatch(operations).apply(doc)
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:

@@ -89,10 +89,17 @@ def run_transaction(hub: Hub, entries: list[EntryRequest], base: str) -> dict[in
             outcomes[e.index] = _run(hub, session, e, base)
         ids = _assign_ids(hub, session, [e for e in ordered if e.method in ("POST", "PUT")])
         mapping = {url: ref for url, (ref, _) in ids.items()}
+        resolved: dict[str, str] = {}
+
+        def resolve(reference: str) -> str:
+            if reference not in resolved:
+                resolved[reference] = _resolve(hub, session, reference)
+            return resolved[reference]
+
         for e in ordered:
             if e.resource is not None and e.method in ("POST", "PUT"):
                 try:
-                    _rewrite_refs(e.resource, mapping, lambda r: _resolve(hub, session, r))
+                    _rewrite_refs(e.resource, mapping, resolve)
                 except CareHubError as exc:
                     raise _at(exc, e.index) from None
         for e in ordered:

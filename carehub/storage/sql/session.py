@@ -67,6 +67,13 @@ class SqlSession(SearchExecutor):
         super().__init__(db, dialect, compartment)
         self._pending: dict[str, list[tuple[object, ...]]] = {}
         self._current_sql = dialect.sql(_CURRENT.format(body=dialect.body_out))
+        self._lock_sql = dialect.sql(
+            "SELECT rid, version, lu, deleted, hseq FROM resources WHERE type = ? AND id = ?"
+            + dialect.for_update
+        )
+        self._find_sql = dialect.sql("SELECT rid, version FROM resources WHERE type = ? AND id = ?")
+        #: (type, id) -> (rid, version) or None, for rows locked or written in this session
+        self._known: dict[tuple[str, str], tuple[int, int] | None] = {}
 
     # -- reads -------------------------------------------------------------------------
     def read(self, resource_type: str, id: str) -> StoredResource | None:
@@ -74,12 +81,23 @@ class SqlSession(SearchExecutor):
         return self._current(resource_type, id, lock=False)
 
     def lock(self, resource_type: str, id: str) -> StoredResource | None:
-        """Read the current version and hold a write lock on it."""
-        return self._current(resource_type, id, lock=True)
+        """The current version's metadata (``body`` is None), holding a write lock on it.
+
+        The row is remembered so that a following :meth:`put` of the same
+        resource needs no second lookup.
+        """
+        row = self.db.fetchone(self._lock_sql, (resource_type, id))
+        if row is None:
+            self._known[(resource_type, id)] = None
+            return None
+        rid, version, lu, deleted, hseq = row
+        self._known[(resource_type, id)] = (rid, version)
+        return StoredResource(
+            resource_type, id, version, to_fhir_instant(lu), bool(deleted), None, seq=hseq
+        )
 
     def _current(self, resource_type: str, id: str, *, lock: bool) -> StoredResource | None:
-        sql = self._current_sql + (self.d.for_update if lock else "")
-        row = self.db.fetchone(sql, (resource_type, id))
+        row = self.db.fetchone(self._current_sql, (resource_type, id))
         if row is None:
             return None
         _, version, lu, deleted, hseq, body = row
@@ -113,10 +131,12 @@ class SqlSession(SearchExecutor):
         rid_text = resource.get("id")
         if not isinstance(rtype, str) or not isinstance(rid_text, str):
             raise Incorrect("a stored resource needs resourceType and id")
-        current = self.db.fetchone(
-            self.d.sql("SELECT rid, version FROM resources WHERE type = ? AND id = ?"),
-            (rtype, rid_text),
-        )
+        key = (rtype, rid_text)
+        if key in self._known:
+            current = self._known[key]
+        else:
+            row = self.db.fetchone(self._find_sql, key)
+            current = (row[0], row[1]) if row else None
         version = current[1] + 1 if current else 1
         lu = next_instant()
         meta = dict(resource.get("meta") or {})
@@ -145,6 +165,7 @@ class SqlSession(SearchExecutor):
             )
             assert row is not None
             rid = row[0]
+        self._known[key] = (rid, version)
         self._queue_index(rid, rtype, resource)
         return StoredResource(
             rtype, rid_text, version, to_fhir_instant(lu), False, body, method, seq
@@ -159,6 +180,7 @@ class SqlSession(SearchExecutor):
         if current is None or current[2]:
             return None
         rid, version = current[0], current[1] + 1
+        self._known[(resource_type, id)] = (rid, version)
         lu = next_instant()
         seq = self._insert_version(resource_type, id, version, lu, True, "DELETE", None)
         self.db.execute(
