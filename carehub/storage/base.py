@@ -148,6 +148,28 @@ class StoreSession(Protocol):
         """Number of current (not deleted) resources per type."""
         ...
 
+    def read_many(self, resource_type: str, ids: Sequence[str]) -> dict[str, StoredResource]:
+        """Current versions of several resources of one type, by id (absent ids left out)."""
+        ...
+
+    def scan(
+        self,
+        resource_type: str,
+        *,
+        since: str | None = None,
+        after: int = 0,
+        limit: int = 1000,
+        patients: Sequence[str] | None = None,
+    ) -> list[tuple[int, bytes | str]]:
+        """Current bodies of ``resource_type`` in storage order, for bulk export.
+
+        Returns ``(position, body)`` pairs with ``position > after``; pass the
+        last position back as ``after`` for the next chunk. ``since`` keeps
+        versions written at or after that fixed-width UTC instant; ``patients``
+        keeps resources in the compartment of those patient ids.
+        """
+        ...
+
 
 class ResourceStore(Protocol):
     """A FHIR resource store."""

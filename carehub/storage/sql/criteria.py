@@ -64,12 +64,14 @@ class CriteriaCompiler:
             return head + self.criterion("t", crit.inner) + "))"
         if isinstance(crit, HasClause):
             head = (
-                f"{alias}.id IN (SELECT ref.target_id FROM idx_reference ref "
+                f"{alias}.rid IN (SELECT h.rid FROM resources h WHERE "
+                f"h.type = {self.p(crit.resource_type)} AND h.id IN ("
+                f"SELECT ref.target_id FROM idx_reference ref "
                 f"JOIN resources s ON s.rid = ref.rid WHERE "
                 f"ref.type = {self.p(crit.source_type)} AND ref.param = {self.p(crit.ref_code)} "
                 f"AND ref.target_type = {self.p(crit.resource_type)} AND "
             )
-            return head + self.criterion("s", crit.inner) + ")"
+            return head + self.criterion("s", crit.inner) + "))"
         return self.clause(alias, crit)
 
     def clause(self, alias: str, c: Clause) -> str:
@@ -135,10 +137,15 @@ class CriteriaCompiler:
         raise Unsupported(f"cannot search {c.code} with {type(v).__name__}")
 
     def _id(self, alias: str, c: Clause) -> str:
-        ids = [v.code for v in c.values if isinstance(v, TokenValue)]
-        marks = ", ".join(self.p(i) for i in ids)
         op = "NOT IN" if c.modifier == "not" else "IN"
-        return f"{alias}.id {op} ({marks})"
+        ids = [v.code for v in c.values if isinstance(v, TokenValue)]
+        if not c.resource_type:
+            return f"{alias}.id {op} ({', '.join(self.p(i) for i in ids)})"
+        head = (
+            f"{alias}.rid {op} (SELECT i.rid FROM resources i "
+            f"WHERE i.type = {self.p(c.resource_type)} "
+        )
+        return head + f"AND i.id IN ({', '.join(self.p(i) for i in ids)}))"
 
     def _date(self, low: str, high: str, v: RangeValue) -> str:
         p, pre = self.p, v.prefix

@@ -33,6 +33,8 @@ class Dialect:
     body_out: ClassVar[str] = "body"
     #: appended to the current-row read inside a write session
     for_update: ClassVar[str] = ""
+    #: prefix that stops the planner from using an index on a column (SQLite's unary +)
+    no_index: ClassVar[str] = ""
 
     def sql(self, text: str) -> str:
         """Convert ``?`` placeholders to this dialect's style.
@@ -51,6 +53,7 @@ class SqliteDialect(Dialect):
     """SQLite 3.35+ (RETURNING)."""
 
     name = "sqlite"
+    no_index = "+"
 
 
 class PostgresDialect(Dialect):

@@ -75,7 +75,7 @@ def ddl(d: Dialect) -> list[str]:
             deleted {d.t_bool} NOT NULL,
             hseq {d.t_bigint} NOT NULL,
             UNIQUE (type, id))""",
-        "CREATE INDEX IF NOT EXISTS resources_type_lu ON resources (type, lu)",
+        "CREATE INDEX IF NOT EXISTS resources_type_rid ON resources (type, rid)",
         f"""CREATE TABLE IF NOT EXISTS versions (
             seq {d.t_key},
             type {d.t_sorttext} NOT NULL,

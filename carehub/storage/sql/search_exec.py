@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from carehub.search.model import Include, SearchQuery, SortKey
+from carehub.search.model import (
+    ChainClause,
+    Criterion,
+    HasClause,
+    Include,
+    SearchQuery,
+    SortKey,
+)
 from carehub.storage.base import EverythingQuery, SearchPage, StoredResource
 from carehub.storage.sql.clock import to_fhir_instant
 from carehub.storage.sql.criteria import MAX_TEXT, CriteriaCompiler
@@ -47,10 +54,15 @@ class SearchExecutor:
 
     # -- criteria ----------------------------------------------------------------------
     def _where(self, query: SearchQuery, cc: CriteriaCompiler) -> str:
+        """The WHERE text; the most selective criterion first, so it drives the plan."""
+        criteria = sorted(query.criteria, key=selectivity_rank)
         parts = [f"r.deleted = {self.d.false}"]
         if query.resource_type is not None:
-            parts.append(f"r.type = {cc.p(query.resource_type)}")
-        parts.extend(cc.criterion("r", crit) for crit in query.criteria)
+            # with a row-id driving criterion the type index must not be chosen instead
+            drives_by_rid = bool(criteria) and selectivity_rank(criteria[0]) < _NOT_DRIVING
+            hint = self.d.no_index if drives_by_rid else ""
+            parts.append(f"{hint}r.type = {cc.p(query.resource_type)}")
+        parts.extend(cc.criterion("r", crit) for crit in criteria)
         return " AND ".join(parts)
 
     def count(self, query: SearchQuery) -> int:
@@ -281,6 +293,38 @@ class SearchExecutor:
         nxt = encode_cursor("a", [rows[-1][0]]) if more and rows else None
         total = len(matches) if not more and q.cursor is None else None
         return SearchPage(matches, [], nxt, None, total)
+
+
+_RANK = {
+    "id": 0,
+    "reference": 1,
+    "token": 2,
+    "uri": 2,
+    "string": 3,
+    "quantity": 4,
+    "number": 4,
+    "date": 5,
+    "lastUpdated": 6,
+}
+_NOT_DRIVING = 9
+
+
+def selectivity_rank(crit: Criterion) -> int:
+    """A guess of how selective a criterion is (lower first); negations never drive.
+
+    >>> from carehub.search.model import Clause
+    >>> selectivity_rank(Clause("Patient", "gender", "token"))
+    2
+    >>> selectivity_rank(Clause("Patient", "phone", "token", "missing", (), True))
+    9
+    """
+    if isinstance(crit, ChainClause | HasClause):
+        return 4
+    if crit.modifier in ("missing", "not"):
+        return _NOT_DRIVING
+    if crit.param_type == "string" and crit.modifier == "contains":
+        return 7
+    return _RANK.get(crit.param_type, 8)
 
 
 def _keyset(

@@ -287,6 +287,67 @@ class SqlSession(SearchExecutor):
         nxt = encode_cursor("a", [rows[-1][0]]) if more and rows else None
         return HistoryPage(versions, nxt)
 
+    def read_many(self, resource_type: str, ids: Sequence[str]) -> dict[str, StoredResource]:
+        """Current versions by id (absent ids left out)."""
+        out: dict[str, StoredResource] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.db.fetchall(
+                self.d.sql(
+                    f"SELECT r.id, r.version, r.lu, r.deleted, r.hseq, v.{self.d.body_out} "
+                    f"FROM resources r JOIN versions v ON v.seq = r.hseq "
+                    f"WHERE r.type = ? AND r.id IN ({marks})"
+                ),
+                (resource_type, *chunk),
+            )
+            for i, version, lu, deleted, hseq, body in rows:
+                out[i] = StoredResource(
+                    resource_type, i, version, to_fhir_instant(lu), bool(deleted), body, seq=hseq
+                )
+        return out
+
+    def scan(
+        self,
+        resource_type: str,
+        *,
+        since: str | None = None,
+        after: int = 0,
+        limit: int = 1000,
+        patients: Sequence[str] | None = None,
+    ) -> list[tuple[int, bytes | str]]:
+        """Current bodies in rid order (see the protocol)."""
+        self.flush()
+        where = [f"r.deleted = {self.d.false}", "r.type = ?", "r.rid > ?"]
+        params: list[object] = [resource_type, after]
+        if since is not None:
+            where.append("r.lu >= ?")
+            params.append(since)
+        if patients is not None:
+            marks = ", ".join("?" for _ in patients) or "NULL"
+            if resource_type == "Patient":
+                where.append(f"r.id IN ({marks})")
+                params.extend(patients)
+            else:
+                codes = self.compartment.get(resource_type, ())
+                if not codes:
+                    return []
+                cmarks = ", ".join("?" for _ in codes)
+                where.append(
+                    "r.rid IN (SELECT ref.rid FROM idx_reference ref WHERE ref.type = ? "
+                    f"AND ref.param IN ({cmarks}) AND ref.target_type = 'Patient' "
+                    f"AND ref.target_id IN ({marks}))"
+                )
+                params.extend([resource_type, *codes, *patients])
+        rows = self.db.fetchall(
+            self.d.sql(
+                f"SELECT r.rid, v.{self.d.body_out} FROM resources r JOIN versions v "
+                f"ON v.seq = r.hseq WHERE {' AND '.join(where)} ORDER BY r.rid LIMIT ?"
+            ),
+            (*params, limit),
+        )
+        return [(int(rid), body) for rid, body in rows]
+
     def count_by_type(self) -> dict[str, int]:
         """Current resources per type."""
         rows = self.db.fetchall(
