@@ -217,9 +217,7 @@ class SearchParser:
             keys.append(SortKey(code, info.type, desc))
         return tuple(keys)
 
-    def _parse_include(
-        self, resource_type: str | None, key: str, raw: str
-    ) -> list[Include]:
+    def _parse_include(self, resource_type: str | None, key: str, raw: str) -> list[Include]:
         reverse = key == "_revinclude"
         iterate = False
         text = raw
@@ -296,8 +294,7 @@ class SearchParser:
         if info is None:
             known = self.defs.search_params(resource_type) if resource_type else {}
             why = (
-                f"search parameter '{name}' of {label} is not supported (type "
-                f"{known[name].type})"
+                f"search parameter '{name}' of {label} is not supported (type {known[name].type})"
                 if name in known
                 else f"unknown search parameter '{name}' for {label}"
             )
@@ -380,4 +377,4 @@ def split_escaped_or(raw: str) -> list[str]:
     >>> split_escaped_or("a,b")
     ['a', 'b']
     """
-    return split_escaped(raw, ",") if "," in raw else [raw]
+    return split_escaped(raw, ",", keep="|$\\") if "," in raw or "\\" in raw else [raw]

@@ -24,13 +24,17 @@ from carehub.search.model import (
 )
 
 
-def split_escaped(text: str, sep: str) -> list[str]:
-    r"""Split on ``sep`` unless it is escaped with a backslash; unescape ``\,``, ``\|``, ``\$``.
+def split_escaped(text: str, sep: str, keep: str = "") -> list[str]:
+    r"""Split on ``sep`` unless it is escaped with a backslash, removing the escapes.
+
+    Escapes of the characters in ``keep`` stay in place (for a later split).
 
     >>> split_escaped(r"a,b\,c", ",")
     ['a', 'b,c']
     >>> split_escaped("http://loinc.org|1234-5", "|")
     ['http://loinc.org', '1234-5']
+    >>> split_escaped(r"s\|x|1,2", ",", keep="|")
+    ['s\\|x|1', '2']
     """
     parts: list[str] = []
     buf: list[str] = []
@@ -38,7 +42,9 @@ def split_escaped(text: str, sep: str) -> list[str]:
     for ch in chars:
         if ch == "\\":
             nxt = next(chars, "")
-            if nxt in (",", "|", "$", "\\"):
+            if nxt in keep:
+                buf.append(ch + nxt)
+            elif nxt in (",", "|", "$", "\\"):
                 buf.append(nxt)
             else:
                 buf.append(ch + nxt)
@@ -136,9 +142,7 @@ def parse_quantity(code: str, raw: str) -> RangeValue:
     """
     parts = split_escaped(raw, "|")
     if len(parts) not in (1, 3):
-        raise Incorrect(
-            f"search parameter '{code}': quantity must be number or number|system|code"
-        )
+        raise Incorrect(f"search parameter '{code}': quantity must be number or number|system|code")
     base = parse_number(code, parts[0])
     system = code_ = None
     if len(parts) == 3:
