@@ -135,6 +135,17 @@ def _unwrap(item: Any, defs: Definitions) -> tuple[Any, str]:
     return value, _guess_type(value)
 
 
+def _run(
+    strict_fn: Callable[..., Any], loose_fn: Callable[..., Any] | None, resource: Any
+) -> list[Any]:
+    try:
+        return list(strict_fn(resource, {}))
+    except ValueError:
+        if loose_fn is None:
+            raise
+        return list(loose_fn(resource, {}))
+
+
 def fallback_evaluator(expression: str, defs: Definitions) -> Callable[[Mapping[str, Any]], Typed]:
     """A function evaluating ``expression`` with fhirpathpy, grouped by FHIR type.
 
@@ -143,10 +154,12 @@ def fallback_evaluator(expression: str, defs: Definitions) -> Callable[[Mapping[
         defs: definitions used to name the type of each result.
 
     Returns:
-        ``f(resource) -> [(type code, values), ...]``.
+        ``f(resource) -> [(type code, values), ...]``; it raises
+        :class:`~carehub.errors.Fault` when fhirpathpy fails on a resource
+        (e.g. a string function applied to several items).
 
     Raises:
-        Fault: fhirpathpy cannot parse the expression either.
+        Fault: fhirpathpy cannot compile the expression.
     """
     branches: list[tuple[Callable[..., Any], Callable[..., Any] | None]] = []
     try:
@@ -162,11 +175,9 @@ def fallback_evaluator(expression: str, defs: Definitions) -> Callable[[Mapping[
         groups: dict[str, list[Any]] = {}
         for strict_fn, loose_fn in branches:
             try:
-                items = strict_fn(resource, {})
-            except ValueError:
-                if loose_fn is None:
-                    raise
-                items = loose_fn(resource, {})
+                items = _run(strict_fn, loose_fn, resource)
+            except Exception as exc:
+                raise Fault(f"FHIRPath expression '{expression}' failed: {exc}") from exc
             for item in items:
                 value, type_code = _unwrap(item, defs)
                 groups.setdefault(type_code, []).append(value)

@@ -82,11 +82,32 @@ class TypeOp:
     type_name: str
 
 
-Node = Literal | Variable | Member | Call | Index | Binary | TypeOp
+@dataclass(frozen=True, slots=True)
+class Unary:
+    """A polarity operator: ``-target`` or ``+target``."""
+
+    op: str
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Special:
+    """A literal kept as text: a date/time (``@2020-01``), a quantity (``4 'mg'``) or ``{}``."""
+
+    text: str
+
+
+Node = Literal | Variable | Member | Call | Index | Binary | TypeOp | Unary | Special
+_CALENDAR_UNITS = frozenset(
+    f"{unit}{plural}"
+    for unit in ("year", "month", "week", "day", "hour", "minute", "second", "millisecond")
+    for plural in ("", "s")
+)
 
 _TOKEN_RE = re.compile(
     r"\s*(?:"
     r"(?P<str>'(?:[^'\\]|\\.)*')"
+    r"|(?P<date>@[0-9T][0-9:.TZ+\-]*)"
     r"|(?P<num>[0-9]+(?:\.[0-9]+)?)"
     r"|(?P<ident>[A-Za-z_][A-Za-z0-9_]*|`[^`]+`)"
     r"|(?P<var>[$%][A-Za-z_][A-Za-z0-9_]*|%`[^`]+`|%'[^']+')"
@@ -200,6 +221,10 @@ class _Parser:
         return value[1:-1] if value.startswith("`") else value
 
     def postfix(self) -> Node:
+        tok = self.peek()
+        if tok in (("op", "-"), ("op", "+")):
+            self.take()
+            return Unary(tok[1], self.postfix())
         node = self.term()
         while True:
             tok = self.peek()
@@ -237,7 +262,20 @@ class _Parser:
             return Literal(_unescape(value[1:-1]))
         if kind == "num":
             self.take()
+            unit = self.peek()
+            if unit is not None and (
+                unit[0] == "str" or (unit[0] == "ident" and unit[1] in _CALENDAR_UNITS)
+            ):
+                self.take()
+                return Special(f"{value} {unit[1]}")
             return Literal(Decimal(value) if "." in value else int(value))
+        if kind == "date":
+            self.take()
+            return Special(value)
+        if tok == ("op", "{"):
+            self.take()
+            self.expect("}")
+            return Special("{}")
         if kind == "var":
             self.take()
             return Variable(value[1:].strip("`'"))
@@ -264,9 +302,7 @@ def parse(text: str) -> Node:
         The root node.
 
     Raises:
-        FhirPathSyntaxError: the text is not a FHIRPath expression this
-            parser understands (date/time/quantity literals and unary minus
-            are not supported).
+        FhirPathSyntaxError: the text is not a FHIRPath expression.
 
     >>> node = parse("Patient.telecom.where(system='phone')")
     >>> node.name, node.args[0].op, node.args[0].right

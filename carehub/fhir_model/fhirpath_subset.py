@@ -32,38 +32,45 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from carehub.errors import Unsupported
 from carehub.fhir_model.definitions import Definitions, ElementDef, definitions
-from carehub.fhir_model.fhirpath_fallback import fallback_evaluator
 from carehub.fhir_model.fhirpath_parse import (
     Binary,
     Call,
-    FhirPathSyntaxError,
     Index,
     Literal,
     Member,
     Node,
+    Special,
     TypeOp,
     Variable,
     parse,
+)
+from carehub.fhir_model.fhirpath_steps import (
+    LOGIC,
+    Columns,
+    StepFn,
+    chain_step,
+    equal,
+    filter_step,
+    flat,
+    identity,
+    member_step,
+    truth,
 )
 from carehub.fhir_model.values import reference_type
 
 #: (FHIR type code, namespace for child look-ups: a type name, an element path or None)
 Alt = tuple[str, str | None]
-#: one list of values per static type alternative
-Columns = list[list[Any]]
-#: a compiled step: context columns in, result columns out
-StepFn = Callable[[Columns], Columns]
 #: ``[(type code, values), ...]`` for one resource
 Typed = list[tuple[str, list[Any]]]
 
 _ABSTRACT_RESOURCES = frozenset({"Resource", "DomainResource"})
 _BACKBONES = frozenset({"BackboneElement", "Element"})
-_SCAN_THRESHOLD = 6
 
 
-class Unsupported(Exception):
-    """An expression uses FHIRPath beyond the compiled subset (internal signal)."""
+class OutsideSubset(Unsupported):
+    """An expression uses FHIRPath beyond the compiled subset (fhirpathpy evaluates it)."""
 
 
 class CompiledPath:
@@ -78,9 +85,25 @@ class CompiledPath:
             for a non-empty result, or ``None`` when unknown (always evaluate).
         fallback_reason: why fhirpathpy evaluates this expression, or ``None``
             when it is compiled natively.
+        chain: when the expression is a plain path of non-choice elements from
+            the resource (``Encounter.participant.individual``), the JSON keys
+            read in turn (``("participant", "individual")``); else ``None``.
+        keep: with ``chain``, the predicate of a final ``where`` that the
+            values must pass (``Encounter.subject.where(resolve() is Patient)``);
+            ``None`` when the chain is not filtered.
     """
 
-    __slots__ = ("_fn", "_typed", "base", "expression", "fallback_reason", "root_keys", "types")
+    __slots__ = (
+        "_fn",
+        "_typed",
+        "base",
+        "chain",
+        "expression",
+        "fallback_reason",
+        "keep",
+        "root_keys",
+        "types",
+    )
 
     def __init__(
         self,
@@ -90,6 +113,8 @@ class CompiledPath:
         fn: StepFn | None = None,
         types: tuple[str, ...] | None = None,
         root_keys: frozenset[str] | None = None,
+        chain: tuple[str, ...] | None = None,
+        keep: Callable[[Any], bool] | None = None,
         typed: Callable[[Mapping[str, Any]], Typed] | None = None,
         fallback_reason: str | None = None,
     ) -> None:
@@ -97,6 +122,8 @@ class CompiledPath:
         self.base = base
         self.types = types
         self.root_keys = root_keys
+        self.chain = chain
+        self.keep = keep
         self.fallback_reason = fallback_reason
         self._fn = fn
         self._typed = typed
@@ -148,28 +175,8 @@ class _C:
     root: bool = False
     #: JSON keys read from the context item when this is a plain member chain
     chain: tuple[str, ...] | None = None
-
-
-def _identity(ctx: Columns) -> Columns:
-    return ctx
-
-
-def _flat(cols: Columns) -> list[Any]:
-    return [v for col in cols for v in col]
-
-
-def _truth(cols: Columns) -> bool | None:
-    """FHIRPath singleton evaluation as a boolean: ``None`` for empty (or, leniently, several)."""
-    items = _flat(cols)
-    if len(items) != 1:
-        return None
-    return items[0] if isinstance(items[0], bool) else True
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return bool(a == b)
+    #: with ``chain``: the ``where`` predicate its values pass (a filtered chain)
+    keep: Callable[[Any], bool] | None = None
 
 
 def _const(value: Any, alt: Alt) -> _C:
@@ -203,12 +210,12 @@ class _Compiler:
             ref = elem.content_reference.lstrip("#")
             target = self.defs.element(ref)
             if target is None:
-                raise Unsupported(f"unknown contentReference {ref}")
+                raise OutsideSubset(f"unknown contentReference {ref}")
             if target.types and target.types[0] not in _BACKBONES:
                 return [(name, (target.types[0], self.ns(target.types[0])))]
             return [(name, ("BackboneElement", ref))]
         if len(elem.types) != 1:
-            raise Unsupported(f"element {elem.path} has no single type")
+            raise OutsideSubset(f"element {elem.path} has no single type")
         t = elem.types[0]
         if t in _BACKBONES:
             return [(name, (t, elem.path))]
@@ -231,33 +238,38 @@ class _Compiler:
             v = node.value
             code = {bool: "boolean", str: "string", int: "integer"}.get(type(v), "decimal")
             return _const(v, (code, None))
+        if isinstance(node, Special) and node.text == "{}":
+            return _C(lambda c: [[]], (("Element", None),))
         if isinstance(node, Variable) and node.name == "this" and not top:
-            return _C(_identity, ctx, None, False, ())
+            return _C(identity, ctx, None, False, ())
         if isinstance(node, Index):
             return self.index(node, ctx, top)
-        raise Unsupported(f"{type(node).__name__} {node}")
+        raise OutsideSubset(f"{type(node).__name__} {node}")
 
     def target(self, node: Node | None, ctx: tuple[Alt, ...], top: bool) -> _C:
         if node is None:
-            return _C(_identity, ctx, None, top, ())
+            return _C(identity, ctx, None, top, ())
         return self.compile(node, ctx, top)
 
     def member(self, node: Member, ctx: tuple[Alt, ...], top: bool, only: str | None) -> _C:
         if node.target is None and top:
             if node.name == self.base or node.name in _ABSTRACT_RESOURCES:
-                root = _C(_identity, ctx, None, True, ())
+                root = _C(identity, ctx, None, True, ())
                 return self.filter_type(root, only) if only else root
             if self.defs.is_resource_type(node.name):
                 return _C(lambda c: [[]], ((node.name, node.name),))
-        src = self.target(node.target, ctx, top)
+        return self.step(self.target(node.target, ctx, top), node.name, only)
+
+    def step(self, src: _C, name: str, only: str | None) -> _C:
+        """Member access ``name`` on the values of ``src``, keeping types ``only`` if given."""
         plans: list[tuple[int, list[tuple[str, int]]]] = []
         out: list[Alt] = []
         for i, (_, ns) in enumerate(src.alts):
-            elem = self.defs.children(ns).get(node.name) if ns else None
+            elem = self.defs.children(ns).get(name) if ns else None
             if elem is None:
                 continue
             plan: list[tuple[str, int]] = []
-            for key, alt in self.element_alts(elem, node.name):
+            for key, alt in self.element_alts(elem, name):
                 if only is not None and not self.is_a(alt[0], only):
                     continue
                 if alt not in out:
@@ -265,21 +277,28 @@ class _Compiler:
                 plan.append((key, out.index(alt)))
             plans.append((i, plan))
         if not plans:
-            raise Unsupported(f"no element '{node.name}' on {[a[0] for a in src.alts]}")
+            raise OutsideSubset(f"no element '{name}' on {[a[0] for a in src.alts]}")
         keys: frozenset[str] | None = src.keys
         if src.root:
             keys = frozenset(k for _, plan in plans for k, _ in plan)
         if not out:
-            return _C(lambda c: [[]], ((only or "Element", None),), keys)
-        if src.chain is not None and len(out) == 1 and len(plans) == 1 and len(plans[0][1]) == 1:
+            return _C(lambda c: [[]], ((only, self.ns(only)) if only else ("Element", None),), keys)
+        if (
+            src.chain is not None
+            and src.keep is None
+            and len(out) == 1
+            and len(plans) == 1
+            and len(plans[0][1]) == 1
+        ):
             chain = (*src.chain, plans[0][1][0][0])
-            return _C(_chain_fn(chain), tuple(out), keys, False, chain)
-        return _C(_member_fn(src.fn, plans, len(out)), tuple(out), keys)
+            return _C(chain_step(chain), tuple(out), keys, False, chain)
+        return _C(member_step(src.fn, plans, len(out)), tuple(out), keys)
 
     def as_type(self, node: Node, type_name: str, ctx: tuple[Alt, ...], top: bool) -> _C:
-        if isinstance(node, Member):
+        plain = self.compile(node, ctx, top)
+        if isinstance(node, Member) and not any(a[0] in _ABSTRACT_RESOURCES for a in plain.alts):
             return self.member(node, ctx, top, type_name)
-        return self.filter_type(self.compile(node, ctx, top), type_name)
+        return self.filter_type(plain, type_name)
 
     def filter_type(self, src: _C, type_name: str) -> _C:
         picks: list[tuple[int, str | None]] = []
@@ -298,7 +317,11 @@ class _Compiler:
         def filtered(ctx: Columns) -> Columns:
             cols = fn(ctx)
             return [
-                cols[i] if rt is None else [v for v in cols[i] if v.get("resourceType") == rt]
+                (
+                    cols[i]
+                    if rt is None
+                    else [v for v in cols[i] if type(v) is dict and v.get("resourceType") == rt]
+                )
                 for i, rt in picks
             ]
 
@@ -315,9 +338,9 @@ class _Compiler:
     def index(self, node: Index, ctx: tuple[Alt, ...], top: bool) -> _C:
         src = self.compile(node.target, ctx, top)
         if not isinstance(node.index, Literal) or type(node.index.value) is not int:
-            raise Unsupported("indexer is not an integer literal")
+            raise OutsideSubset("indexer is not an integer literal")
         if len(src.alts) != 1:
-            raise Unsupported("indexer on a collection of several types")
+            raise OutsideSubset("indexer on a collection of several types")
         n, fn = node.index.value, src.fn
         return _C(lambda c: [fn(c)[0][n : n + 1]], src.alts, src.keys)
 
@@ -325,17 +348,14 @@ class _Compiler:
         name, args = node.name, node.args
         if name in ("as", "ofType") and len(args) == 1 and isinstance(args[0], Member):
             if node.target is None:
-                raise Unsupported(f"{name}() without a target")
+                raise OutsideSubset(f"{name}() without a target")
             return self.as_type(node.target, args[0].name, ctx, top)
         src = self.target(node.target, ctx, top)
         if name == "where" and len(args) == 1:
             return self.where(src, args[0])
         if name == "extension" and len(args) == 1 and isinstance(args[0], Literal):
             url = args[0].value
-            ext = self.member(Member(None, "extension"), src.alts, False, None)
-            inner, src_fn = ext.fn, src.fn
-            keys = frozenset({"extension"}) if src.root else src.keys
-            ext = _C(lambda c: inner(src_fn(c)), ext.alts, keys)
+            ext = self.step(src, "extension", None)
             return _filter(ext, [lambda v: type(v) is dict and v.get("url") == url])
         if name in ("exists", "empty") and len(args) <= 1:
             if args:
@@ -346,19 +366,22 @@ class _Compiler:
             fn = src.fn
 
             def negate(c: Columns) -> Columns:
-                b = _truth(fn(c))
+                b = truth(fn(c))
                 return [[] if b is None else [not b]]
 
             return _C(negate, (("boolean", None),))
         if name == "first" and not args and len(src.alts) == 1:
             fn = src.fn
             return _C(lambda c: [fn(c)[0][:1]], src.alts, src.keys)
-        raise Unsupported(f"function {name}() with {len(args)} argument(s)")
+        raise OutsideSubset(f"function {name}() with {len(args)} argument(s)")
 
     def where(self, src: _C, criteria: Node) -> _C:
         preds = [self.predicate(criteria, alt) for alt in src.alts]
         out = _filter(src, preds)
-        return _C(out.fn, out.alts, None if src.root else src.keys)
+        keys = None if src.root else src.keys
+        if src.chain and src.keep is None and len(preds) == 1:
+            return _C(out.fn, out.alts, keys, False, src.chain, preds[0])
+        return _C(out.fn, out.alts, keys)
 
     def predicate(self, crit: Node, alt: Alt) -> Callable[[Any], bool]:
         if (
@@ -370,7 +393,7 @@ class _Compiler:
             and not crit.target.args
         ):
             if alt[0] != "Reference":
-                raise Unsupported(f"resolve() on {alt[0]}")
+                raise OutsideSubset(f"resolve() on {alt[0]}")
             wanted = crit.type_name
             if wanted in _ABSTRACT_RESOURCES:
                 return lambda v: reference_type(v) is not None
@@ -389,7 +412,7 @@ class _Compiler:
                 key, lit = crit.left.name, crit.right.value
                 return lambda v: type(v) is dict and v.get(key) == lit
         fn = self.compile(crit, (alt,), False).fn
-        return lambda v: _truth(fn([[v]])) is True
+        return lambda v: truth(fn([[v]])) is True
 
     def binary(self, node: Binary, ctx: tuple[Alt, ...], top: bool) -> _C:
         left = self.compile(node.left, ctx, top)
@@ -404,142 +427,26 @@ class _Compiler:
             negate = node.op == "!="
 
             def compare(c: Columns) -> Columns:
-                lv, rv = _flat(lf(c)), _flat(rf(c))
+                lv, rv = flat(lf(c)), flat(rf(c))
                 if not lv or not rv:
                     return [[]]
-                same = len(lv) == len(rv) and all(map(_equal, lv, rv))
+                same = len(lv) == len(rv) and all(map(equal, lv, rv))
                 return [[same is not negate]]
 
             return _C(compare, (("boolean", None),))
-        logic = _LOGIC.get(node.op)
+        logic = LOGIC.get(node.op)
         if logic is None:
-            raise Unsupported(f"operator {node.op}")
+            raise OutsideSubset(f"operator {node.op}")
 
         def combine(c: Columns) -> Columns:
-            r = logic(_truth(lf(c)), _truth(rf(c)))
+            r = logic(truth(lf(c)), truth(rf(c)))
             return [[] if r is None else [r]]
 
         return _C(combine, (("boolean", None),))
 
 
-def _and(a: bool | None, b: bool | None) -> bool | None:
-    if a is False or b is False:
-        return False
-    return None if a is None or b is None else True
-
-
-def _or(a: bool | None, b: bool | None) -> bool | None:
-    if a is True or b is True:
-        return True
-    return None if a is None or b is None else False
-
-
-def _xor(a: bool | None, b: bool | None) -> bool | None:
-    return None if a is None or b is None else a is not b
-
-
-def _implies(a: bool | None, b: bool | None) -> bool | None:
-    if a is False or b is True:
-        return True
-    return None if a is None or b is None else False
-
-
-_LOGIC: dict[str, Callable[[bool | None, bool | None], bool | None]] = {
-    "and": _and,
-    "or": _or,
-    "xor": _xor,
-    "implies": _implies,
-}
-
-
 def _filter(src: _C, preds: list[Callable[[Any], bool]]) -> _C:
-    fn = src.fn
-
-    def filtered(ctx: Columns) -> Columns:
-        return [[v for v in col if p(v)] for col, p in zip(fn(ctx), preds, strict=True)]
-
-    return _C(filtered, src.alts, src.keys)
-
-
-def _chain_fn(keys: tuple[str, ...]) -> StepFn:
-    """Read a chain of non-choice keys from the single context item (``[[item]]``)."""
-    if len(keys) == 1:
-        (key,) = keys
-
-        def one(ctx: Columns) -> Columns:
-            item = ctx[0][0]
-            v = item.get(key) if type(item) is dict else None
-            if v is None:
-                return [[]]
-            if type(v) is list:
-                return [v if None not in v else [x for x in v if x is not None]]
-            return [[v]]
-
-        return one
-
-    def many(ctx: Columns) -> Columns:
-        current: list[Any] = ctx[0]
-        for key in keys:
-            found: list[Any] = []
-            for value in current:
-                if type(value) is dict:
-                    v = value.get(key)
-                    if v is None:
-                        continue
-                    if type(v) is list:
-                        found.extend(v)
-                    else:
-                        found.append(v)
-            if not found:
-                return [found]
-            current = found
-        return [current if None not in current else [x for x in current if x is not None]]
-
-    return many
-
-
-def _member_fn(src: StepFn, plans: list[tuple[int, list[tuple[str, int]]]], n_out: int) -> StepFn:
-    """The step reading JSON keys from each value of the source columns."""
-    if n_out == 1 and len(plans) == 1 and len(plans[0][1]) == 1:
-        i, ((key, _),) = plans[0]
-
-        def single(ctx: Columns) -> Columns:
-            out: list[Any] = []
-            for value in src(ctx)[i]:
-                if type(value) is dict:
-                    v = value.get(key)
-                    if v is None:
-                        continue
-                    if type(v) is list:
-                        out.extend([x for x in v if x is not None])
-                    else:
-                        out.append(v)
-            return [out]
-
-        return single
-    scans = [(i, dict(plan), len(plan) > _SCAN_THRESHOLD) for i, plan in plans]
-
-    def many(ctx: Columns) -> Columns:
-        cols = src(ctx)
-        out: Columns = [[] for _ in range(n_out)]
-        for i, keymap, scan in scans:
-            for value in cols[i]:
-                if type(value) is not dict:
-                    continue
-                if scan:
-                    pairs = [(k, v) for k, v in value.items() if k in keymap]
-                else:
-                    pairs = [(k, value[k]) for k in keymap if k in value]
-                for k, v in pairs:
-                    if v is None:
-                        continue
-                    if type(v) is list:
-                        out[keymap[k]].extend([x for x in v if x is not None])
-                    else:
-                        out[keymap[k]].append(v)
-        return out
-
-    return many
+    return _C(filter_step(src.fn, preds), src.alts, src.keys)
 
 
 def compile_native(expression: str, base: str, defs: Definitions | None = None) -> CompiledPath:
@@ -554,7 +461,7 @@ def compile_native(expression: str, base: str, defs: Definitions | None = None) 
         The compiled expression.
 
     Raises:
-        Unsupported: the expression is outside the subset.
+        OutsideSubset: the expression is outside the subset.
         carehub.fhir_model.fhirpath_parse.FhirPathSyntaxError: it does not parse.
 
     >>> path = compile_native("(Observation.value as Quantity)", "Observation")
@@ -568,15 +475,24 @@ def compile_native(expression: str, base: str, defs: Definitions | None = None) 
     compiled = _Compiler(d, base).compile(node, ((base, base),), True)
     keys = None if compiled.root else compiled.keys
     types = tuple(alt[0] for alt in compiled.alts)
-    return CompiledPath(expression, base, fn=compiled.fn, types=types, root_keys=keys)
+    chain = compiled.chain if compiled.chain and len(types) == 1 else None
+    return CompiledPath(
+        expression,
+        base,
+        fn=compiled.fn,
+        types=types,
+        root_keys=keys,
+        chain=chain,
+        keep=compiled.keep if chain else None,
+    )
 
 
 def compile_path(expression: str, base: str) -> CompiledPath:
     """Compile ``expression`` for ``base`` resources, falling back to fhirpathpy.
 
     Results are cached per ``(expression, base)``. Expressions outside the
-    subset (or that do not parse here) are evaluated by fhirpathpy with the R4
-    model; the returned path's ``fallback_reason`` then says why.
+    subset are evaluated by fhirpathpy with the R4 model; the returned path's
+    ``fallback_reason`` then says why.
 
     Args:
         expression: a FHIRPath expression.
@@ -584,6 +500,9 @@ def compile_path(expression: str, base: str) -> CompiledPath:
 
     Returns:
         The compiled expression.
+
+    Raises:
+        carehub.fhir_model.fhirpath_parse.FhirPathSyntaxError: the text is not FHIRPath.
 
     >>> compile_path("Patient.telecom.where(system='phone')", "Patient").native
     True
@@ -599,6 +518,9 @@ def compile_fallback(expression: str, base: str, reason: str) -> CompiledPath:
         base: the resource type it is evaluated on.
         reason: why the native compiler was not used (kept as ``fallback_reason``).
     """
+    # fhirpathpy (and its ANTLR runtime) load only when an expression needs them
+    from carehub.fhir_model.fhirpath_fallback import fallback_evaluator
+
     typed = fallback_evaluator(expression, definitions())
     return CompiledPath(expression, base, typed=typed, fallback_reason=reason)
 
@@ -607,5 +529,5 @@ def compile_fallback(expression: str, base: str, reason: str) -> CompiledPath:
 def _compile_cached(expression: str, base: str) -> CompiledPath:
     try:
         return compile_native(expression, base)
-    except (Unsupported, FhirPathSyntaxError) as exc:
+    except OutsideSubset as exc:
         return compile_fallback(expression, base, reason=str(exc))

@@ -92,7 +92,7 @@ def _coding(rows: IndexRows, code: str, value: Any) -> None:
         system = None
     if type(value_code) is not str or not value_code:
         value_code = None
-    text = normalize_text(display) or None if type(display) is str else None
+    text = (normalize_text(display) or None) if type(display) is str else None
     if system or value_code or text:
         rows.tokens.append((code, system, value_code, text))
 

@@ -6,8 +6,10 @@ https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/searchparameter.
 (the R4 SearchParameter FHIRPath expressions, compiled once by
 :mod:`carehub.fhir_model.fhirpath_subset`) and turns each value into rows by its
 FHIR type (:mod:`carehub.fhir_model.index_convert`). Indexed are all parameters
-with an expression except ``composite`` and ``special`` ones and those the
-store keeps as columns or does not index (:data:`NOT_INDEXED`).
+with an expression except ``composite`` and ``special`` ones, those the
+store keeps as columns or does not index (:data:`NOT_INDEXED`), and those
+whose values can never be of an indexable type (``Bundle.composition`` points
+at a resource, not a Reference).
 
 Per resource type the parameters are compiled into a table once; a parameter
 whose expression reads only certain top-level keys is evaluated only when the
@@ -17,8 +19,7 @@ few microseconds per present element.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ from carehub.fhir_model.index_rows import IndexRows
 #: parameters never turned into index rows (store columns or unsupported text search)
 NOT_INDEXED = frozenset({"_id", "_lastUpdated", "_text", "_content", "_query", "_filter"})
 _NOT_INDEXED_TYPES = frozenset({"composite", "special"})
+#: appends the rows of one parameter for one resource
+Emitter = Callable[[Mapping[str, Any], IndexRows], None]
 _SEEN_LIMIT = 4096
 
 
@@ -44,12 +47,14 @@ class IndexedParam:
         path: the compiled expression.
         converters: for a native path, the converter of each result column
             (``None`` where that FHIR type is not indexed for this parameter type).
+        emit: evaluates the path on a resource and appends its rows.
     """
 
     code: str
     type: str
     path: CompiledPath
     converters: tuple[Converter | None, ...] | None
+    emit: Emitter
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +65,25 @@ class _Table:
     always: frozenset[int]
     by_key: Mapping[str, tuple[int, ...]]
     #: selections already computed, by the resource's top-level keys in order
-    seen: dict[tuple[str, ...], tuple[IndexedParam, ...]] = field(default_factory=dict)
+    seen: dict[tuple[str, ...], tuple[Emitter, ...]] = field(default_factory=dict)
 
     def select(self, resource: Mapping[str, Any]) -> tuple[IndexedParam, ...]:
         """The parameters that can have values in ``resource``, in table order."""
+        chosen = set(self.always)
+        for key in resource:
+            chosen.update(self.by_key.get(key, ()))
+        return tuple(self.params[i] for i in sorted(chosen))
+
+    def emitters(self, resource: Mapping[str, Any]) -> tuple[Emitter, ...]:
+        """The ``emit`` functions of :meth:`select`, memoized by the resource's key set."""
         signature = tuple(resource)
         hit = self.seen.get(signature)
-        if hit is not None:
-            return hit
-        chosen = set(self.always)
-        for key in signature:
-            chosen.update(self.by_key.get(key, ()))
-        selection = tuple(self.params[i] for i in sorted(chosen))
-        if len(self.seen) >= _SEEN_LIMIT:
-            self.seen.clear()
-        self.seen[signature] = selection
-        return selection
+        if hit is None:
+            hit = tuple(param.emit for param in self.select(resource))
+            if len(self.seen) >= _SEEN_LIMIT:
+                self.seen.clear()
+            self.seen[signature] = hit
+        return hit
 
 
 def indexed_params(resource_type: str) -> tuple[IndexedParam, ...]:
@@ -90,8 +98,22 @@ def indexed_params(resource_type: str) -> tuple[IndexedParam, ...]:
     return _table(resource_type).params
 
 
-@functools.cache
+_TABLES: dict[str, _Table] = {}
+
+
 def _table(resource_type: str) -> _Table:
+    """The (memoized) parameter table of a resource type.
+
+    Raises:
+        Incorrect: ``resource_type`` is not an R4 resource type.
+    """
+    table = _TABLES.get(resource_type)
+    if table is None:
+        table = _TABLES[resource_type] = _build_table(resource_type)
+    return table
+
+
+def _build_table(resource_type: str) -> _Table:
     params: list[IndexedParam] = []
     always: set[int] = set()
     by_key: dict[str, list[int]] = {}
@@ -106,7 +128,8 @@ def _table(resource_type: str) -> _Table:
             if not any(converters):
                 continue
         index = len(params)
-        params.append(IndexedParam(code, spec.type, path, converters))
+        emit = _emitter(code, spec.type, path, converters)
+        params.append(IndexedParam(code, spec.type, path, converters, emit))
         if path.root_keys is None:
             always.add(index)
         else:
@@ -144,44 +167,105 @@ def extract(resource: Mapping[str, Any]) -> IndexRows:
     resource_type = resource.get("resourceType")
     if not isinstance(resource_type, str):
         raise Incorrect("resource has no resourceType", expression="resourceType")
-    table = _table(resource_type)
+    table = _TABLES.get(resource_type) or _table(resource_type)
     rows = IndexRows()
-    param: IndexedParam | None = None
     try:
-        for param in table.select(resource):
-            code = param.code
-            converters = param.converters
-            if converters is None:
-                _add_fallback_rows(rows, param, resource)
-                continue
-            columns = param.path.columns(resource)
-            if len(converters) == 1:
-                convert = converters[0]
-                if convert is not None:
-                    for value in columns[0]:
-                        convert(rows, code, value)
-                continue
-            for convert, values in zip(converters, columns, strict=True):
-                if convert is not None:
-                    for value in values:
-                        convert(rows, code, value)
+        for emit in table.emitters(resource):
+            emit(resource, rows)
     except Incorrect as exc:
-        assert param is not None
-        raise Invalid(
-            f"search parameter '{param.code}' ({param.path.expression}): {exc.message}",
-            expression=param.path.expression,
-        ) from exc
+        raise _blame(table, resource, exc) from exc
     _dedupe(rows)
     return rows
 
 
-def _add_fallback_rows(rows: IndexRows, param: IndexedParam, resource: Mapping[str, Any]) -> None:
-    table = CONVERTERS.get(param.type, {})
-    for type_code, values in param.path.typed(resource):
-        convert = table.get(type_code)
-        if convert is not None:
-            for value in values:
-                convert(rows, param.code, value)
+def _blame(table: _Table, resource: Mapping[str, Any], exc: Incorrect) -> Invalid:
+    """Name the parameter whose values are malformed (runs only on failure)."""
+    for param in table.select(resource):
+        try:
+            param.emit(resource, IndexRows())
+        except Incorrect as failure:
+            return Invalid(
+                f"search parameter '{param.code}' ({param.path.expression}): {failure.message}",
+                expression=param.path.expression,
+            )
+    return Invalid(exc.message)
+
+
+def _emitter(
+    code: str, param_type: str, path: CompiledPath, converters: tuple[Converter | None, ...] | None
+) -> Emitter:
+    """The fastest way to evaluate ``path`` and convert its values, chosen once per parameter."""
+    if converters is None:
+        table = CONVERTERS.get(param_type, {})
+
+        def fallback(resource: Mapping[str, Any], rows: IndexRows) -> None:
+            for type_code, values in path.typed(resource):
+                convert = table.get(type_code)
+                if convert is not None:
+                    for value in values:
+                        convert(rows, code, value)
+
+        return fallback
+    chain = path.chain
+    single = converters[0] if len(converters) == 1 else None
+    keep = path.keep
+    if chain is not None and len(chain) == 1 and single is not None and keep is not None:
+        (kept_key,) = chain
+        convert_kept = single
+
+        def one_key_kept(resource: Mapping[str, Any], rows: IndexRows) -> None:
+            value = resource.get(kept_key)
+            if value is None:
+                return
+            for item in value if type(value) is list else (value,):
+                if keep(item):
+                    convert_kept(rows, code, item)
+
+        return one_key_kept
+    if chain is not None and len(chain) == 1 and single is not None:
+        (key,) = chain
+        convert_one = single
+
+        def one_key(resource: Mapping[str, Any], rows: IndexRows) -> None:
+            value = resource.get(key)
+            if value is None:
+                return
+            if type(value) is list:
+                for item in value:
+                    convert_one(rows, code, item)
+            else:
+                convert_one(rows, code, value)
+
+        return one_key
+    if chain is not None and len(chain) == 2 and single is not None:
+        first, second = chain
+        convert_two = single
+
+        def two_keys(resource: Mapping[str, Any], rows: IndexRows) -> None:
+            outer = resource.get(first)
+            if outer is None:
+                return
+            for parent in outer if type(outer) is list else (outer,):
+                if type(parent) is not dict:
+                    continue
+                value = parent.get(second)
+                if value is None:
+                    continue
+                for item in value if type(value) is list else (value,):
+                    if keep is None or keep(item):
+                        convert_two(rows, code, item)
+
+        return two_keys
+    columns = path.columns
+    pairs = converters
+
+    def general(resource: Mapping[str, Any], rows: IndexRows) -> None:
+        for convert, values in zip(pairs, columns(resource), strict=True):
+            if convert is not None:
+                for value in values:
+                    convert(rows, code, value)
+
+    return general
 
 
 def _dedupe(rows: IndexRows) -> None:
