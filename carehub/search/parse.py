@@ -244,7 +244,7 @@ class SearchParser:
                 raise Incorrect(f"{key}: '{source}:{code}' is not a reference search parameter")
         if target is not None and not self.defs.is_resource_type(target):
             raise Incorrect(f"{key}: unknown target type '{target}'")
-        if not reverse and resource_type is not None and source != resource_type:
+        if not reverse and not iterate and resource_type is not None and source != resource_type:
             raise Incorrect(f"_include source type must be {resource_type}, not '{source}'")
         return [Include(source, code, target, reverse, iterate)]
 

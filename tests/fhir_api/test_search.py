@@ -254,3 +254,22 @@ def test_updated_resource_is_reindexed(pop: TestClient) -> None:
     pop.put("/fhir/Patient/p3", json=p3, headers=FHIR)
     assert ids(pop, "/fhir/Patient?name=pham") == []
     assert ids(pop, "/fhir/Patient?name=hoang") == ["p3"]
+
+
+def test_include_iterate_follows_included_resources(pop: TestClient) -> None:
+    url = (
+        "/fhir/Observation?_id=o3&_include=Observation:subject"
+        "&_include=Patient:organization:iterate"
+    )
+    b = pop.get(url).json()
+    got = {(e["search"]["mode"], e["resource"]["id"]) for e in b["entry"]}
+    assert got == {("match", "o3"), ("include", "p2"), ("include", "bachmai")}
+    without = pop.get("/fhir/Observation?_id=o3&_include=Observation:subject").json()
+    assert {e["resource"]["id"] for e in without["entry"]} == {"o3", "p2"}
+
+
+def test_escaped_comma_is_one_value(pop: TestClient) -> None:
+    org = {"resourceType": "Organization", "id": "comma", "name": "Khoa A, B"}
+    pop.put("/fhir/Organization/comma", json=org, headers=FHIR)
+    assert ids(pop, "/fhir/Organization?name:exact=Khoa A\\, B") == ["comma"]
+    assert ids(pop, "/fhir/Organization?name:exact=Khoa A,B") == []
