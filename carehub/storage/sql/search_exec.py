@@ -213,27 +213,12 @@ class SearchExecutor:
 
     def _include_one(self, inc: Include, frontier: list[StoredResource]) -> list[StoredResource]:
         if inc.reverse:
-            keys = [(f.resource_type, f.id) for f in frontier]
-            if not keys:
-                return []
-            ors = " OR ".join("(ref.target_type = ? AND ref.target_id = ?)" for _ in keys)
-            params: list[object] = [inc.source_type]
-            param_sql = ""
-            if inc.code != "*":
-                param_sql = " AND ref.param = ?"
-                params.append(inc.code)
-            for t, i in keys:
-                params.extend((t, i))
-            where = (
-                f"r.rid IN (SELECT ref.rid FROM idx_reference ref WHERE ref.type = ?{param_sql} "
-                f"AND ({ors}))"
-            )
-            return self._fetch(where, params)
-        sources = [f for f in frontier if f.resource_type == inc.source_type]
-        if not sources:
+            return self._revinclude(inc, frontier)
+        ids = [f.id for f in frontier if f.resource_type == inc.source_type]
+        if not ids:
             return []
-        marks = ", ".join("?" for _ in sources)
-        params = [inc.source_type, *[s.id for s in sources]]
+        marks = ", ".join("?" for _ in ids)
+        params: list[object] = [inc.source_type, *ids]
         extra = ""
         if inc.code != "*":
             extra += " AND ref.param = ?"
@@ -241,12 +226,42 @@ class SearchExecutor:
         if inc.target_type:
             extra += " AND ref.target_type = ?"
             params.append(inc.target_type)
-        where = (
-            "EXISTS (SELECT 1 FROM idx_reference ref JOIN resources src ON src.rid = ref.rid "
-            f"WHERE src.type = ? AND src.id IN ({marks}){extra} "
-            "AND ref.target_type = r.type AND ref.target_id = r.id)"
+        targets = self.db.fetchall(
+            self.d.sql(
+                "SELECT DISTINCT ref.target_type, ref.target_id FROM idx_reference ref "
+                "WHERE ref.rid IN (SELECT s.rid FROM resources s WHERE s.type = ? "
+                f"AND s.id IN ({marks})){extra} AND ref.target_type IS NOT NULL"
+            ),
+            params,
         )
-        return self._fetch(where, params)
+        by_type: dict[str, list[str]] = {}
+        for ttype, tid in targets:
+            by_type.setdefault(ttype, []).append(tid)
+        out: list[StoredResource] = []
+        for ttype, tids in sorted(by_type.items()):
+            tmarks = ", ".join("?" for _ in tids)
+            out.extend(self._fetch(f"r.type = ? AND r.id IN ({tmarks})", [ttype, *tids]))
+        return out
+
+    def _revinclude(self, inc: Include, frontier: list[StoredResource]) -> list[StoredResource]:
+        by_type: dict[str, list[str]] = {}
+        for f in frontier:
+            by_type.setdefault(f.resource_type, []).append(f.id)
+        out: list[StoredResource] = []
+        for ttype, tids in sorted(by_type.items()):
+            params: list[object] = [inc.source_type]
+            param_sql = ""
+            if inc.code != "*":
+                param_sql = " AND ref.param = ?"
+                params.append(inc.code)
+            marks = ", ".join("?" for _ in tids)
+            params.extend([ttype, *tids])
+            where = (
+                f"r.rid IN (SELECT ref.rid FROM idx_reference ref WHERE ref.type = ?{param_sql} "
+                f"AND ref.target_type = ? AND ref.target_id IN ({marks}))"
+            )
+            out.extend(self._fetch(where, params))
+        return out
 
     # -- $everything -------------------------------------------------------------------
     def run_everything(self, q: EverythingQuery) -> SearchPage:
