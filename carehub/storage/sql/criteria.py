@@ -51,8 +51,14 @@ class CriteriaCompiler:
         return "?"
 
     # -- entry points ------------------------------------------------------------------
-    def criterion(self, alias: str, crit: Criterion) -> str:
-        """A predicate over ``alias`` (a ``resources`` row) for one criterion."""
+    def criterion(self, alias: str, crit: Criterion, driving: bool = True) -> str:
+        """A predicate over ``alias`` (a ``resources`` row) for one criterion.
+
+        A ``driving`` clause is written as ``rid IN (index lookup)`` so that the
+        database starts from its matches; the others are correlated ``EXISTS``
+        probes of the index by ``rid``, checked only on candidate rows (no large
+        intermediate result is built for a weak criterion such as a date range).
+        """
         # placeholders are positional: build every SQL fragment in textual order
         if isinstance(crit, ChainClause):
             head = (
@@ -72,10 +78,10 @@ class CriteriaCompiler:
                 f"AND ref.target_type = {self.p(crit.resource_type)} AND "
             )
             return head + self.criterion("s", crit.inner) + "))"
-        return self.clause(alias, crit)
+        return self.clause(alias, crit, driving)
 
-    def clause(self, alias: str, c: Clause) -> str:
-        """A predicate for one simple clause."""
+    def clause(self, alias: str, c: Clause, driving: bool = True) -> str:
+        """A predicate for one simple clause (see :meth:`criterion` for ``driving``)."""
         if c.param_type == "id":
             return self._id(alias, c)
         if c.param_type == "lastUpdated":
@@ -87,15 +93,19 @@ class CriteriaCompiler:
                 f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid AND x.param = {self.p(c.code)}"
             )
             return f"NOT EXISTS ({sub})" if c.missing else f"EXISTS ({sub})"
+        if not driving or c.modifier == "not":
+            head = (
+                f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid "
+                f"AND x.param = {self.p(c.code)} AND ("
+            )
+            probe = head + " OR ".join(self.value_predicate(c, v) for v in c.values) + ")"
+            return f"NOT EXISTS ({probe})" if c.modifier == "not" else f"EXISTS ({probe})"
         head = (
             f"SELECT x.rid FROM {table} x WHERE x.type = {self.p(c.resource_type)} "
             f"AND x.param = {self.p(c.code)} AND ("
         )
         ors = [self.value_predicate(c, v) for v in c.values]
-        match = head + " OR ".join(ors) + ")"
-        if c.modifier == "not":
-            return f"{alias}.rid NOT IN ({match})"
-        return f"{alias}.rid IN ({match})"
+        return f"{alias}.rid IN ({head}" + " OR ".join(ors) + "))"
 
     # -- per type ----------------------------------------------------------------------
     def value_predicate(self, c: Clause, v: Value) -> str:

@@ -54,15 +54,23 @@ class SearchExecutor:
 
     # -- criteria ----------------------------------------------------------------------
     def _where(self, query: SearchQuery, cc: CriteriaCompiler) -> str:
-        """The WHERE text; the most selective criterion first, so it drives the plan."""
+        """The WHERE text.
+
+        The most selective criterion (by :func:`selectivity_rank`) drives the
+        plan when it is selective enough; every other criterion is probed per
+        candidate row. Without a driver, rows are visited in storage order of
+        their type, which with LIMIT stops as soon as a page is full.
+        """
         criteria = sorted(query.criteria, key=selectivity_rank)
+        drives = bool(criteria) and selectivity_rank(criteria[0]) <= _DRIVER_MAX_RANK
         parts = [f"r.deleted = {self.d.false}"]
         if query.resource_type is not None:
             # with a row-id driving criterion the type index must not be chosen instead
-            drives_by_rid = bool(criteria) and selectivity_rank(criteria[0]) < _NOT_DRIVING
-            hint = self.d.no_index if drives_by_rid else ""
+            hint = self.d.no_index if drives else ""
             parts.append(f"{hint}r.type = {cc.p(query.resource_type)}")
-        parts.extend(cc.criterion("r", crit) for crit in criteria)
+        parts.extend(
+            cc.criterion("r", crit, driving=drives and i == 0) for i, crit in enumerate(criteria)
+        )
         return " AND ".join(parts)
 
     def count(self, query: SearchQuery) -> int:
@@ -322,6 +330,8 @@ _RANK = {
     "lastUpdated": 6,
 }
 _NOT_DRIVING = 9
+#: criteria ranked up to this are assumed selective enough to drive a search
+_DRIVER_MAX_RANK = 3
 
 
 def selectivity_rank(crit: Criterion) -> int:
