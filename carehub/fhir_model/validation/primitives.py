@@ -42,7 +42,8 @@ _CODE_RE = re.compile(r"\S+(\s\S+)*")
 _OID_RE = re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+")
 _UUID_RE = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _BASE64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-_STRING_BAD = re.compile(r"[^ \r\n\t\S]")
+#: characters below U+0020 other than tab, LF and CR (forbidden in every FHIR string)
+_STRING_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _show(value: Any) -> str:
@@ -102,6 +103,8 @@ def check_string(value: Any) -> str | None:
 
     >>> check_string("Smith") is None, check_string("")
     (True, 'Empty string is not a valid string')
+    >>> check_string("a\\x00b") is None
+    False
     """
     if type(value) is not str or not value:
         return _not_string(value, "string")
@@ -125,7 +128,7 @@ def check_code(value: Any) -> str | None:
     """
     if type(value) is not str or not value:
         return _not_string(value, "code")
-    if value.isalnum() or _CODE_RE.fullmatch(value):
+    if value.isalnum() or (_CODE_RE.fullmatch(value) and not _STRING_BAD.search(value)):
         return None
     return f"Not a valid code: {_show(value)}"
 
@@ -231,6 +234,8 @@ def check_xhtml(value: Any) -> str | None:
     """
     if type(value) is not str or not value:
         return _not_string(value, "xhtml")
+    if _STRING_BAD.search(value):
+        return f"Narrative holds control characters: {_show(value)}"
     if value.lstrip().startswith("<div") and value.rstrip().endswith("</div>"):
         return None
     return f"Narrative must be an XHTML <div> element: {_show(value)}"
