@@ -75,6 +75,77 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
     ),
     Setting("CAREHUB_LOG_LEVEL", "info", "Log level for the server: debug, info, warning, error."),
+    Setting(
+        "CAREHUB_BULK_WORKERS",
+        "2",
+        "Bulk `$export`/`$import` jobs run at the same time; later ones wait queued. "
+        "Job files live in `<CAREHUB_DATA_DIR>/bulk`.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_IMPORT_DIR",
+        "",
+        "The only folder `$import` may read `file://` URLs from; empty means "
+        "`<CAREHUB_DATA_DIR>/import`.",
+    ),
+    Setting(
+        "CAREHUB_IMPORT_HTTP",
+        "true",
+        "Let `$import` fetch `http(s)://` input URLs (the server then makes requests "
+        "that clients choose).",
+        _bool,
+    ),
+    Setting(
+        "CAREHUB_IMPORT_BATCH_SIZE",
+        "1000",
+        "NDJSON lines stored per transaction by `$import` and `carehub import`.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_WAREHOUSE_ENGINE",
+        "duckdb",
+        "Engine that computes the warehouse views: `duckdb` (embedded) or `spark` (pyspark; "
+        "see `CAREHUB_SPARK_MASTER`).",
+    ),
+    Setting(
+        "CAREHUB_WAREHOUSE_PATH",
+        "",
+        "Warehouse DuckDB file; empty means `<CAREHUB_DATA_DIR>/warehouse/warehouse.duckdb`.",
+    ),
+    Setting(
+        "CAREHUB_WAREHOUSE_PARQUET_DIR",
+        "",
+        "Folder of the warehouse's Parquet files (one folder per table); empty means "
+        "`<CAREHUB_DATA_DIR>/warehouse/parquet`.",
+    ),
+    Setting(
+        "CAREHUB_WAREHOUSE_REPEAT_DEPTH",
+        "10",
+        "How many levels ViewDefinition `repeat` follows; deeper data fails the query "
+        "rather than being cut.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_SPARK_MASTER",
+        "local[2]",
+        "Spark master URL for the `spark` warehouse engine (`local[2]`, `spark://host:7077`...).",
+    ),
+    Setting(
+        "CAREHUB_SPARK_SHUFFLE_PARTITIONS",
+        "4",
+        "`spark.sql.shuffle.partitions` of the warehouse's Spark session.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_SPARK_DRIVER_MEMORY",
+        "2g",
+        "`spark.driver.memory` of the warehouse's Spark session (local masters).",
+    ),
+    Setting(
+        "CAREHUB_SOF_TEST_SUITE",
+        "../shared/conformance/sql-on-fhir-v2/tests",
+        "Folder of the SQL-on-FHIR v2 test suite that `carehub warehouse conformance` runs.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -99,6 +170,29 @@ class Settings:
         """The SQLite database file."""
         explicit = self.values["CAREHUB_SQLITE_PATH"]
         return Path(explicit) if explicit else self.data_dir / "fhir.sqlite3"
+
+    @property
+    def bulk_dir(self) -> Path:
+        """The folder of bulk job files (one sub-folder per job)."""
+        return self.data_dir / "bulk"
+
+    @property
+    def import_dir(self) -> Path:
+        """The folder ``$import`` may read ``file://`` URLs from."""
+        explicit = self.values["CAREHUB_IMPORT_DIR"]
+        return Path(explicit) if explicit else self.data_dir / "import"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The warehouse DuckDB file."""
+        explicit = self.values["CAREHUB_WAREHOUSE_PATH"]
+        return Path(explicit) if explicit else self.data_dir / "warehouse" / "warehouse.duckdb"
+
+    @property
+    def warehouse_parquet_dir(self) -> Path:
+        """The folder of the warehouse's Parquet files."""
+        explicit = self.values["CAREHUB_WAREHOUSE_PARQUET_DIR"]
+        return Path(explicit) if explicit else self.data_dir / "warehouse" / "parquet"
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

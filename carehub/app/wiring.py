@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
+from carehub.bulk.jobs import JobManager
+from carehub.bulk.service import BulkService
+from carehub.bulk.sources import ImportSettings
 from carehub.errors import Incorrect
 from carehub.fhir_api.app import create_app
 from carehub.fhir_api.hub import Hub
@@ -49,11 +53,36 @@ def build_hub(settings: Settings, store: ResourceStore | None = None) -> Hub:
     )
 
 
-def build_app(settings: Settings, store: ResourceStore | None = None) -> FastAPI:
-    """The web application for ``settings``."""
+def build_bulk(
+    settings: Settings, http_transport: httpx.BaseTransport | None = None
+) -> BulkService:
+    """The bulk data service: its job registry over ``<data dir>/bulk`` and import rules.
+
+    Unfinished jobs left by a server that stopped are marked failed here.
+    """
+    imports = ImportSettings(
+        import_dir=settings.import_dir,
+        allow_http=settings["CAREHUB_IMPORT_HTTP"],
+        batch_size=settings["CAREHUB_IMPORT_BATCH_SIZE"],
+        transport=http_transport,
+    )
+    return BulkService(JobManager(settings.bulk_dir, settings["CAREHUB_BULK_WORKERS"]), imports)
+
+
+def build_app(
+    settings: Settings,
+    store: ResourceStore | None = None,
+    *,
+    http_transport: httpx.BaseTransport | None = None,
+) -> FastAPI:
+    """The web application for ``settings``.
+
+    ``http_transport`` replaces the network for ``$import`` downloads (tests).
+    """
     hub = build_hub(settings, store)
     return create_app(
         hub,
+        bulk=build_bulk(settings, http_transport),
         default_count=settings["CAREHUB_PAGE_SIZE"],
         max_count=settings["CAREHUB_MAX_PAGE_SIZE"],
     )

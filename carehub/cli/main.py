@@ -1,7 +1,9 @@
 """The ``carehub`` command line.
 
-``carehub serve`` runs the FHIR R4 API, ``carehub settings`` shows the
-configuration in force, ``carehub --version`` prints the version. Every
+``carehub serve`` runs the FHIR R4 API, ``carehub import`` loads NDJSON and
+Bundle files into the store, ``carehub warehouse`` builds and refreshes the
+SQL-on-FHIR warehouse, ``carehub settings`` shows the configuration in
+force, ``carehub --version`` prints the version. Every
 command reads its configuration from the ``CAREHUB_*`` environment variables
 declared in :mod:`carehub.settings`.
 
@@ -18,8 +20,12 @@ import typer
 from typer.core import TyperGroup
 
 from carehub import __version__
+from carehub.cli.demo import demo
+from carehub.cli.import_data import import_data
 from carehub.cli.serve import serve
 from carehub.cli.show_settings import show_settings
+from carehub.cli.synth import synth
+from carehub.cli.warehouse import app as warehouse_app
 from carehub.errors import CareHubError
 
 ERROR_EXIT_CODE = 2
@@ -83,3 +89,7 @@ def main(
 
 app.command("serve")(serve)
 app.command("settings")(show_settings)
+app.command("synth")(synth)
+app.command("import")(import_data)
+app.command("demo")(demo)
+app.add_typer(warehouse_app, name="warehouse")

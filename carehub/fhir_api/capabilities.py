@@ -27,8 +27,36 @@ TYPE_INTERACTIONS = (
     "search-type",
 )
 SYSTEM_INTERACTIONS = ("transaction", "batch", "history-system")
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
 OPERATIONS = (
     ("everything", "Patient", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),
+    ("export", "Patient", f"{BULK_DATA}/OperationDefinition/patient-export"),
+    ("export", "Group", f"{BULK_DATA}/OperationDefinition/group-export"),
+)
+#: system-level operations: (name, definition, documentation)
+SYSTEM_OPERATIONS = (
+    (
+        "export",
+        f"{BULK_DATA}/OperationDefinition/export",
+        "Bulk Data export (async, Prefer: respond-async): _outputFormat "
+        "application/fhir+ndjson, _type, _since.",
+    ),
+    (
+        "import",
+        "urn:carehub:OperationDefinition:import",
+        "Bulk NDJSON import (async, Prefer: respond-async): a Parameters resource whose "
+        "input parts give type and url (http(s), or file:// in the import folder), or an "
+        "application/fhir+ndjson upload. Resources keep their ids; a line whose content "
+        "(meta aside) is already stored is skipped.",
+    ),
+    (
+        "run",
+        "https://sql-on-fhir.org/ig/OperationDefinition/$run",
+        "SQL-on-FHIR ViewDefinition/$run: POST /ViewDefinition/$run with an inline "
+        "viewResource (or viewReference), or GET/POST /ViewDefinition/{name}/$run for a "
+        "standard CareHub view; resource, patient, _since, _limit, header; _format json, "
+        "ndjson, csv or parquet.",
+    ),
 )
 SEARCH_RESULT_PARAMS = (
     "_count",
@@ -78,6 +106,7 @@ def capability_statement(defs: Definitions, parser: SearchParser, base: str) -> 
         resources.append(res)
     return {
         "resourceType": "CapabilityStatement",
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "status": "active",
         "date": "2026-11-23",
         "publisher": "CareHub",
@@ -93,6 +122,10 @@ def capability_statement(defs: Definitions, parser: SearchParser, base: str) -> 
                 "documentation": "Search result parameters: " + ", ".join(SEARCH_RESULT_PARAMS),
                 "resource": resources,
                 "interaction": [{"code": c} for c in SYSTEM_INTERACTIONS],
+                "operation": [
+                    {"name": n, "definition": d, "documentation": doc}
+                    for n, d, doc in SYSTEM_OPERATIONS
+                ],
                 "searchParam": [
                     {"name": "_id", "type": "token"},
                     {"name": "_lastUpdated", "type": "date"},

@@ -180,6 +180,10 @@ class ResourceStore(Protocol):
         """Open a unit of work; ``write`` sessions may call put/delete/lock."""
         ...
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (after bulk loads)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from carehub.errors import Busy, Conflict
 from carehub.storage.sql.dialect import PostgresDialect
+from carehub.storage.sql.schema import INDEX_TABLES
 from carehub.storage.sql.session import Db, SqlSession
 from carehub.storage.sql.store import SqlStoreBase
 
@@ -101,6 +102,13 @@ class PostgresStore(SqlStoreBase):
 
             for stmt in ddl(self.dialect):
                 db.execute(stmt)
+
+    def optimize(self) -> None:
+        """Gather planner statistics of the FHIR tables (``ANALYZE``)."""
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            conn.execute("ANALYZE resources, versions, " + ", ".join(INDEX_TABLES))
+            conn.autocommit = False
 
     def close(self) -> None:
         """Close the pool."""

@@ -99,6 +99,10 @@ class SqliteStore(SqlStoreBase):
             raise
         conn.execute("COMMIT")
 
+    def optimize(self) -> None:
+        """Gather planner statistics (``ANALYZE``): the search plans rely on them."""
+        self._conn().execute("ANALYZE")
+
     def close(self) -> None:
         """Close every connection this store opened."""
         with self._guard:

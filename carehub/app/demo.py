@@ -1,0 +1,88 @@
+"""The demo's data: a generated population loaded into the configured store, once.
+
+``carehub demo`` calls :func:`prepare_demo`: the first run generates a
+population with :mod:`carehub.synth` into ``<data dir>/demo-population`` and
+imports it; later runs find the marker file ``<data dir>/demo.json`` (written
+only after a complete import) and reuse the store, so they start in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from carehub.bulk.loader import LoadStats
+from carehub.bulk.local_files import LocalImport, collect_files
+from carehub.errors import Issue
+from carehub.fhir_api.hub import Hub
+from carehub.synth import SynthConfig, generate
+
+MARKER = "demo.json"
+POPULATION_DIR = "demo-population"
+
+#: (step name, amount done, total) for progress bars
+StepProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoData:
+    """What the demo store holds and whether this run created it."""
+
+    created: bool
+    counts: dict[str, int]
+    failed: int = 0
+
+
+def prepare_demo(
+    hub: Hub,
+    data_dir: Path,
+    config: SynthConfig,
+    progress: StepProgress | None = None,
+    on_issue: Callable[[Issue], None] | None = None,
+) -> DemoData:
+    """Make sure the store holds the demo population; return its resource counts.
+
+    Raises:
+        CareHubError: generation or import could not run (bad folder, store down).
+    """
+    marker = data_dir / MARKER
+    if marker.exists():
+        with hub.store.session() as session:
+            counts = session.count_by_type()
+        if counts:
+            return DemoData(False, counts)
+    step = progress or (lambda name, done, total: None)
+    out = data_dir / POPULATION_DIR
+    done = [0]
+
+    def generated(patients: int) -> None:
+        done[0] += patients
+        step("generate", done[0], config.patients)
+
+    generate(config, out, generated)
+    files = collect_files([out], hub.defs.is_resource_type)
+    total = sum(f.path.stat().st_size for f in files)
+
+    def imported(name: str, done_bytes: int, stats: LoadStats) -> None:
+        step("import", done_bytes, total)
+
+    issues: list[Issue] = []
+    sink = on_issue or issues.append
+    summary = LocalImport(hub, sink, on_progress=imported).run(files)
+    with hub.store.session() as session:
+        counts = session.count_by_type()
+    marker.write_bytes(
+        orjson.dumps(
+            {
+                "patients": config.patients,
+                "years": config.years,
+                "seed": config.seed,
+                "loaded": summary.stats.loaded,
+                "failed": summary.stats.failed,
+            }
+        )
+    )
+    return DemoData(True, counts, summary.stats.failed)

@@ -1,0 +1,242 @@
+"""Marts: tables derived from the flattened views (unit normalisation, daily census).
+
+https://sqlglot.com/sqlglot/transpile.html
+
+A view turns each resource into rows; a mart combines rows of views (and
+small reference tables shipped with CareHub). Each mart's query is written
+once, in Spark SQL, parsed by sqlglot into one syntax tree and written in the
+engine's dialect, so there is no SQL text per engine.
+
+* ``labs``: ``lab_results`` with each value converted to the canonical unit of
+  its LOINC code, after ``reference/lab_units.json``; codes or units not in
+  that table are kept as reported (``normalized`` is false).
+* ``daily_census``: per day and department, the inpatients (``IMP``
+  encounters) present that day, admitted that day and discharged that day.
+  A stay counts on every day from its first to its last, both included;
+  stays still in progress count up to the build's ``as_of`` date.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import orjson
+import sqlglot
+from sqlglot import exp
+
+from carehub.errors import Incorrect
+
+MART_DIALECT = "spark"
+"""The dialect mart queries are written in."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceTable:
+    """A small table shipped with CareHub: column ``(name, sql_type)`` pairs and rows."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MartColumn:
+    """One documented column of a mart."""
+
+    name: str
+    sql_type: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mart:
+    """A table computed from views (and reference tables) by one query.
+
+    ``row_key`` names a column holding the id of the resource each row comes
+    from, when rows follow resources one by one (refresh then replaces only
+    the rows of changed resources).
+    """
+
+    name: str
+    title: str
+    description: str
+    depends_on: tuple[str, ...]
+    columns: tuple[MartColumn, ...]
+    sql: str
+    references: tuple[str, ...] = ()
+    row_key: str | None = None
+
+    def query(self, as_of: datetime.date) -> exp.Expression:
+        """The mart's query as a sqlglot tree, for the build date ``as_of``."""
+        text = self.sql.replace("{as_of}", as_of.isoformat())
+        tree = sqlglot.parse_one(text, read=MART_DIALECT)
+        assert isinstance(tree, exp.Expression)
+        return tree
+
+
+@functools.cache
+def lab_units() -> ReferenceTable:
+    """``ref_lab_units``: one row per (LOINC code, reported unit) with its conversion.
+
+    Every canonical unit also converts to itself.
+
+    >>> table = lab_units()
+    >>> ("14682-9", "mg/dL", "umol/L", 88.4, 0.0) in table.rows
+    True
+    """
+    raw = orjson.loads((resources.files(__package__) / "reference" / "lab_units.json").read_bytes())
+    rows: list[tuple[Any, ...]] = []
+    for code in raw["codes"]:
+        rows.append((code["loinc"], code["unit"], code["unit"], 1.0, 0.0))
+        for conversion in code.get("from", []):
+            factor = float(conversion["factor"])
+            rows.append(
+                (
+                    code["loinc"],
+                    conversion["unit"],
+                    code["unit"],
+                    factor,
+                    float(conversion.get("offset", 0.0)),
+                )
+            )
+    columns = (
+        ("loinc_code", "VARCHAR"),
+        ("from_unit", "VARCHAR"),
+        ("to_unit", "VARCHAR"),
+        ("factor", "DOUBLE"),
+        ("addend", "DOUBLE"),
+    )
+    return ReferenceTable("ref_lab_units", columns, tuple(rows))
+
+
+REFERENCE_TABLES: Mapping[str, Any] = {"ref_lab_units": lab_units}
+"""Reference tables by name, each built by a function of no arguments."""
+
+_CONVERT = "CASE WHEN u.to_unit IS NULL THEN {v} ELSE {v} * u.factor + u.addend END"
+
+LABS = Mart(
+    name="labs",
+    title="Laboratory results (one unit per LOINC code)",
+    description=(
+        "lab_results with values converted to the canonical unit of their LOINC code "
+        "(reference table ref_lab_units). Results whose code or unit is not in that table "
+        "keep their reported unit and are flagged normalized = false."
+    ),
+    depends_on=("lab_results",),
+    references=("ref_lab_units",),
+    row_key="_resource_id",
+    columns=(
+        MartColumn("observation_id", "VARCHAR", "Observation key."),
+        MartColumn("patient_id", "VARCHAR", "Key of the patient."),
+        MartColumn("encounter_id", "VARCHAR", "Key of the encounter."),
+        MartColumn("loinc_code", "VARCHAR", "LOINC code of the test."),
+        MartColumn("test_name", "VARCHAR", "Name of the test."),
+        MartColumn("effective", "VARCHAR", "When the specimen was taken."),
+        MartColumn("status", "VARCHAR", "Observation status."),
+        MartColumn("value", "DOUBLE", "Result in the canonical unit."),
+        MartColumn("unit", "VARCHAR", "Canonical unit of the LOINC code (or the reported one)."),
+        MartColumn("normalized", "BOOLEAN", "Whether a conversion rule applied."),
+        MartColumn("reported_value", "DOUBLE", "Result as reported."),
+        MartColumn("reported_unit", "VARCHAR", "Unit as reported."),
+        MartColumn("reference_low", "DOUBLE", "Lower reference limit, in the canonical unit."),
+        MartColumn("reference_high", "DOUBLE", "Upper reference limit, in the canonical unit."),
+        MartColumn("value_code", "VARCHAR", "Coded result."),
+        MartColumn("value_text", "VARCHAR", "Textual result."),
+        MartColumn("interpretation", "VARCHAR", "Interpretation code."),
+        MartColumn("_resource_id", "VARCHAR", "Id of the source Observation."),
+    ),
+    sql=f"""
+SELECT l.observation_id, l.patient_id, l.encounter_id, l.loinc_code, l.test_name,
+       l.effective, l.status,
+       {_CONVERT.format(v="l.value")} AS value,
+       COALESCE(u.to_unit, l.unit) AS unit,
+       u.to_unit IS NOT NULL AS normalized,
+       l.value AS reported_value, l.unit AS reported_unit,
+       {_CONVERT.format(v="l.reference_low")} AS reference_low,
+       {_CONVERT.format(v="l.reference_high")} AS reference_high,
+       l.value_code, l.value_text, l.interpretation, l._resource_id
+FROM lab_results AS l
+LEFT JOIN ref_lab_units AS u ON u.loinc_code = l.loinc_code AND u.from_unit = l.unit
+""",
+)
+
+DAILY_CENSUS = Mart(
+    name="daily_census",
+    title="Daily inpatient census",
+    description=(
+        "Per day and department: inpatients present (IMP encounters whose stay covers the day, "
+        "first and last day included), admissions and discharges. Stays in progress count up "
+        "to the build date."
+    ),
+    depends_on=("encounters",),
+    columns=(
+        MartColumn("census_date", "DATE", "The day (local date of the encounter times)."),
+        MartColumn("department_code", "VARCHAR", "Department code."),
+        MartColumn("department", "VARCHAR", "Department name."),
+        MartColumn("inpatients", "BIGINT", "Inpatient stays covering the day."),
+        MartColumn("admissions", "BIGINT", "Stays that started that day."),
+        MartColumn("discharges", "BIGINT", "Finished stays that ended that day."),
+    ),
+    sql="""
+WITH stays AS (
+  SELECT department_code, department,
+         CAST(SUBSTRING(period_start, 1, 10) AS DATE) AS first_day,
+         CAST(COALESCE(SUBSTRING(period_end, 1, 10), '{as_of}') AS DATE) AS last_day,
+         period_end IS NULL AS ongoing
+  FROM encounters
+  WHERE class = 'IMP' AND status <> 'cancelled' AND status <> 'entered-in-error'
+    AND period_start IS NOT NULL
+),
+days AS (
+  SELECT department_code, department, first_day, last_day, ongoing,
+         EXPLODE(SEQUENCE(first_day, GREATEST(first_day, last_day), INTERVAL 1 DAY)) AS day
+  FROM stays
+)
+SELECT CAST(day AS DATE) AS census_date, department_code, MAX(department) AS department,
+       COUNT(*) AS inpatients,
+       CAST(SUM(CASE WHEN CAST(day AS DATE) = first_day THEN 1 ELSE 0 END) AS BIGINT) AS admissions,
+       CAST(SUM(CASE WHEN CAST(day AS DATE) = last_day AND NOT ongoing THEN 1 ELSE 0 END)
+            AS BIGINT) AS discharges
+FROM days
+GROUP BY CAST(day AS DATE), department_code
+""",
+)
+
+MARTS: tuple[Mart, ...] = (LABS, DAILY_CENSUS)
+"""The standard marts, in build order."""
+
+
+def mart_names() -> list[str]:
+    """Names of the standard marts."""
+    return [m.name for m in MARTS]
+
+
+def select_marts(names: Sequence[str] | None, built_views: Sequence[str]) -> list[Mart]:
+    """The marts to build: those named (all when ``None``) whose views are all built.
+
+    Raises:
+        Incorrect: an unknown mart name.
+    """
+    known = {m.name: m for m in MARTS}
+    for name in names or ():
+        if name not in known:
+            raise Incorrect(f"unknown mart '{name}'")
+    wanted = [m for m in MARTS if names is None or m.name in names]
+    return [m for m in wanted if all(d in built_views for d in m.depends_on)]
+
+
+def check_as_of(text: str) -> datetime.date:
+    """Parse a build date ``YYYY-MM-DD``.
+
+    Raises:
+        Incorrect: not a date.
+    """
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise Incorrect(f"as-of date must be YYYY-MM-DD, not {text!r}")
+    return datetime.date.fromisoformat(text)

@@ -1,0 +1,231 @@
+"""``carehub warehouse refresh``: apply only what changed since the last build or refresh.
+
+https://hl7.org/fhir/R4/http.html#history (``_since``) and
+https://build.fhir.org/ig/FHIR/sql-on-fhir-v2/
+
+The warehouse remembers a watermark: the instant its last build or refresh
+started. A refresh asks the source for the resources changed at or after it
+(``meta.lastUpdated``) and for the ids deleted since, then, per resource
+type and in one DuckDB transaction: deletes every row those resources had
+(each view table keeps the source resource id in ``_resource_id``) and
+inserts the rows of their new versions. Marts that read a changed view are
+brought up to date: a mart whose rows follow resources (``row_key``) gets the
+same delete-and-insert, others are recomputed. Changed tables are written to
+Parquet again. A view whose
+definition changed since it was built (or that is new) is rebuilt from all
+resources of its type. Refresh runs on the warehouse's DuckDB file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carehub.errors import Conflict
+from carehub.warehouse.build import (
+    KEY_COLUMN,
+    BuildPlan,
+    PlannedView,
+    Progress,
+    stage_name,
+    write_ndjson,
+)
+from carehub.warehouse.engines.duckdb import quote
+from carehub.warehouse.marts import Mart
+from carehub.warehouse.sources import FhirSource
+from carehub.warehouse.store import TableInfo, Warehouse, definition_hash, now_instant
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """What a refresh changed."""
+
+    changed: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    rebuilt: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    marts: list[str] = field(default_factory=list)
+    watermark: str = ""
+    seconds: float = 0.0
+
+
+def _quiet(stage: str, name: str, rows: int) -> None:
+    """A progress callback that ignores everything."""
+
+
+def stale_views(plan: BuildPlan, tables: dict[str, TableInfo]) -> set[str]:
+    """Views that are new or whose definition changed since they were built (a pure step)."""
+    return {
+        v.name
+        for v in plan.views
+        if v.name not in tables or tables[v.name].definition_hash != v.hash
+    }
+
+
+def refresh(
+    plan: BuildPlan,
+    source: FhirSource,
+    warehouse: Warehouse,
+    *,
+    as_of: datetime.date | None = None,
+    progress: Progress | None = None,
+) -> RefreshReport:
+    """Bring ``warehouse`` up to date with ``source``.
+
+    Raises:
+        Conflict: the warehouse was never built (nothing to refresh).
+        Incorrect: a view or mart failed.
+    """
+    started = time.perf_counter()
+    tell = progress or _quiet
+    since = warehouse.state("watermark")
+    if since is None:
+        raise Conflict("the warehouse has not been built yet; run `carehub warehouse build`")
+    report = RefreshReport(watermark=now_instant())
+    engine = warehouse.engine
+    tables = warehouse.tables()
+    stale = stale_views(plan, tables)
+    by_type: dict[str, list[PlannedView]] = defaultdict(list)
+    for planned in plan.views:
+        by_type[planned.view.resource].append(planned)
+    with tempfile.TemporaryDirectory(prefix="carehub-refresh-") as tmp:
+        for resource_type, views in sorted(by_type.items()):
+            full = any(v.name in stale for v in views)
+            path = Path(tmp) / f"{resource_type}.ndjson"
+            changed = write_ndjson(path, source.resources(resource_type, None if full else since))
+            deleted = [] if full else sorted(set(source.deleted(resource_type, since)))
+            report.changed[resource_type] = changed
+            report.deleted[resource_type] = len(deleted)
+            tell("changes", resource_type, changed + len(deleted))
+            if not (changed or deleted or full):
+                continue
+            stage = stage_name(resource_type)
+            engine.load_ndjson(stage, [str(path)] if changed else [], resource_type)
+            try:
+                _apply(warehouse, views, stage, deleted, stale, report, tell)
+            finally:
+                engine.drop(stage)
+    touched = set(report.rebuilt) | set(report.updated)
+    try:
+        for mart in plan.marts:
+            if touched & set(mart.depends_on):
+                _refresh_mart(warehouse, plan, mart, tables, report, as_of, tell)
+    finally:
+        for resource_type in by_type:
+            engine.drop(touched_name(resource_type))
+    for name in [*sorted(touched), *report.marts]:
+        warehouse.export_parquet(name)
+    warehouse.set_state("watermark", report.watermark)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def touched_name(resource_type: str) -> str:
+    """The temporary table of the ids of one type's changed and deleted resources.
+
+    >>> touched_name("Observation")
+    '_touched_observation'
+    """
+    return f"_touched_{resource_type.lower()}"
+
+
+def _refresh_mart(
+    warehouse: Warehouse,
+    plan: BuildPlan,
+    mart: Mart,
+    tables: dict[str, TableInfo],
+    report: RefreshReport,
+    as_of: datetime.date | None,
+    tell: Progress,
+) -> None:
+    """Recompute a mart: only the changed resources' rows when its rows follow them."""
+    engine = warehouse.engine
+    sql = engine.transpile(mart.query(as_of or datetime.date.today()))
+    sources = [v.view.resource for v in plan.views if v.name in mart.depends_on]
+    incremental = (
+        mart.row_key is not None
+        and mart.name in tables
+        and not set(report.rebuilt) & set(mart.depends_on)
+    )
+    if incremental:
+        key = quote(str(mart.row_key))
+        ids = " UNION ALL ".join(f"SELECT id FROM {touched_name(t)}" for t in sources)
+        name = quote(mart.name)
+        conn = warehouse.connection
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(f"DELETE FROM {name} WHERE {key} IN ({ids})")
+            conn.execute(f"INSERT INTO {name} SELECT * FROM ({sql}) AS m WHERE m.{key} IN ({ids})")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        rows = engine.count(mart.name)
+    else:
+        rows = engine.create_table(mart.name, sql)
+    report.marts.append(mart.name)
+    _record(warehouse, mart.name, "mart", None, rows, report.watermark, definition_hash(mart.sql))
+    tell("mart", mart.name, rows)
+
+
+def _apply(
+    warehouse: Warehouse,
+    views: list[PlannedView],
+    stage: str,
+    deleted: list[str],
+    stale: set[str],
+    report: RefreshReport,
+    tell: Progress,
+) -> None:
+    """Replace the rows of changed and deleted resources in the views over one type."""
+    engine = warehouse.engine
+    conn = warehouse.connection
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        touched = touched_name(views[0].view.resource)
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT id FROM {quote(stage)}")
+        if deleted:
+            conn.executemany(f"INSERT INTO {touched} VALUES (?)", [(i,) for i in deleted])
+        for planned in views:
+            sql = engine.sql(planned.compiled, stage)
+            name = quote(planned.name)
+            if planned.name in stale:
+                rows = engine.create_table(planned.name, sql)
+                report.rebuilt.append(planned.name)
+            else:
+                conn.execute(
+                    f"DELETE FROM {name} WHERE {quote(KEY_COLUMN)} IN (SELECT id FROM {touched})"
+                )
+                conn.execute(f"INSERT INTO {name} {sql}")
+                rows = engine.count(planned.name)
+                report.updated.append(planned.name)
+            _record(
+                warehouse,
+                planned.name,
+                "view",
+                planned.view.resource,
+                rows,
+                report.watermark,
+                planned.hash,
+            )
+            tell("view", planned.name, rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _record(
+    warehouse: Warehouse,
+    name: str,
+    kind: str,
+    resource_type: str | None,
+    rows: int,
+    when: str,
+    digest: str,
+) -> None:
+    warehouse.record(TableInfo(name, kind, resource_type, rows, when, digest))

@@ -1,0 +1,149 @@
+"""The materialised warehouse: one DuckDB file plus one Parquet folder per table.
+
+https://duckdb.org/docs/data/parquet/overview
+
+Besides the view and mart tables, the file holds two bookkeeping tables:
+``_carehub_tables`` (what each table is, its row count and the hash of the
+definition it was built from) and ``_carehub_state`` (the watermark of the
+last build or refresh, i.e. the instant up to which source changes are in).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from carehub.warehouse.engines.duckdb import DuckDBEngine, quote
+
+TABLES = "_carehub_tables"
+STATE = "_carehub_state"
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """Bookkeeping of one warehouse table."""
+
+    name: str
+    kind: str
+    resource_type: str | None
+    rows: int
+    built_at: str
+    definition_hash: str
+
+
+def definition_hash(definition: Mapping[str, Any] | str) -> str:
+    """A short stable hash of a view's JSON (or a mart's SQL).
+
+    >>> definition_hash({"b": 1, "a": 2}) == definition_hash({"a": 2, "b": 1})
+    True
+    """
+    text = (
+        definition
+        if isinstance(definition, str)
+        else orjson.dumps(definition, option=orjson.OPT_SORT_KEYS).decode()
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def now_instant() -> str:
+    """The current time as a FHIR instant with microseconds (UTC)."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Warehouse:
+    """A warehouse on disk.
+
+    Args:
+        path: the DuckDB database file (created with its folder).
+        parquet_dir: where each table is written as ``<dir>/<table>/*.parquet``;
+            ``None`` writes no Parquet.
+        threads: DuckDB worker threads.
+    """
+
+    def __init__(
+        self, path: str | Path, parquet_dir: str | Path | None = None, *, threads: int | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.parquet_dir = Path(parquet_dir) if parquet_dir is not None else None
+        self.threads = threads
+        self._engine: DuckDBEngine | None = None
+
+    @property
+    def engine(self) -> DuckDBEngine:
+        """A DuckDB engine working in the warehouse file."""
+        if self._engine is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine = DuckDBEngine(self.path, threads=self.threads)
+            self._bookkeeping(self._engine.connection)
+        return self._engine
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection to the warehouse file."""
+        return self.engine.connection
+
+    def _bookkeeping(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLES} (name VARCHAR PRIMARY KEY, kind VARCHAR, "
+            "resource_type VARCHAR, rows BIGINT, built_at VARCHAR, definition_hash VARCHAR)"
+        )
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+
+    def record(self, info: TableInfo) -> None:
+        """Store the bookkeeping of one table."""
+        self.connection.execute(
+            f"INSERT OR REPLACE INTO {TABLES} VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                info.name,
+                info.kind,
+                info.resource_type,
+                info.rows,
+                info.built_at,
+                info.definition_hash,
+            ],
+        )
+
+    def tables(self) -> dict[str, TableInfo]:
+        """Bookkeeping of every table, by name."""
+        rows = self.connection.execute(f"SELECT * FROM {TABLES} ORDER BY name").fetchall()
+        return {r[0]: TableInfo(r[0], r[1], r[2], int(r[3]), r[4], r[5]) for r in rows}
+
+    def state(self, key: str) -> str | None:
+        """A bookkeeping value (``watermark``, ``engine``...)."""
+        row = self.connection.execute(f"SELECT value FROM {STATE} WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        """Store a bookkeeping value."""
+        self.connection.execute(f"INSERT OR REPLACE INTO {STATE} VALUES (?, ?)", [key, value])
+
+    def table_folder(self, name: str) -> Path | None:
+        """The Parquet folder of table ``name`` (``None`` without a Parquet folder)."""
+        return self.parquet_dir / name if self.parquet_dir is not None else None
+
+    def import_parquet(self, name: str, folder: str | Path) -> int:
+        """Replace table ``name`` by the Parquet files in ``folder``; returns its rows."""
+        pattern = str(Path(folder) / "*.parquet").replace("'", "''")
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM read_parquet('{pattern}')"
+        )
+        return self.engine.count(name)
+
+    def export_parquet(self, name: str) -> None:
+        """Write table ``name`` to its Parquet folder (no-op without a Parquet folder)."""
+        folder = self.table_folder(name)
+        if folder is not None:
+            self.engine.write_parquet(name, str(folder))
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None

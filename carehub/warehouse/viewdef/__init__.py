@@ -1,0 +1,1 @@
+"""The SQL-on-FHIR v2 ViewDefinition: its model (:mod:`.model`) and its rules (:mod:`.validate`)."""

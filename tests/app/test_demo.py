@@ -1,0 +1,43 @@
+"""The demo's first and second runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carehub.app.demo import MARKER, prepare_demo
+from carehub.app.wiring import build_hub
+from carehub.settings import load_settings
+from carehub.synth import SynthConfig
+
+
+def test_first_run_loads_and_second_run_reuses(tmp_path: Path) -> None:
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path)})
+    hub = build_hub(settings)
+    steps: list[str] = []
+    try:
+        first = prepare_demo(
+            hub, tmp_path, SynthConfig(patients=20, years=1), lambda s, d, t: steps.append(s)
+        )
+        assert first.created and first.failed == 0
+        assert first.counts["Patient"] == 20
+        assert {"generate", "import"} <= set(steps)
+        assert (tmp_path / MARKER).exists()
+        second = prepare_demo(hub, tmp_path, SynthConfig(patients=20, years=1))
+        assert not second.created
+        assert second.counts == first.counts
+    finally:
+        hub.store.close()
+
+
+def test_interrupted_first_run_is_redone(tmp_path: Path) -> None:
+    """Without the marker (an import that did not finish) the data is loaded again, safely."""
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path)})
+    hub = build_hub(settings)
+    try:
+        first = prepare_demo(hub, tmp_path, SynthConfig(patients=10, years=1))
+        (tmp_path / MARKER).unlink()
+        again = prepare_demo(hub, tmp_path, SynthConfig(patients=10, years=1))
+        assert again.created
+        assert again.counts == first.counts
+    finally:
+        hub.store.close()
