@@ -34,6 +34,22 @@ ENTRY_POINT_GROUP = "carehub.warehouse.engines"
 """Entry-point group under which other packages register engines (``name = module:Class``)."""
 
 
+class MemberGet(exp.Expression, exp.Func):
+    """Continue a :class:`~carehub.warehouse.ir.JsonGet` from a top-level member's text.
+
+    ``this`` is the member's text, ``expressions`` the JsonGet's steps (the
+    first one names the member itself). Engines that parse each resource once
+    (``read_members_once``) lower their JsonGets to this node.
+    """
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expressions": True}
+
+
+def is_resource_column(node: exp.Expression) -> bool:
+    """Whether ``node`` is the source's ``r.resource`` column."""
+    return isinstance(node, exp.Column) and node.name == "resource" and node.table == "r"
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     """Rows of a query: column names and one tuple per row (lists for collection columns)."""

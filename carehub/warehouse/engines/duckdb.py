@@ -27,7 +27,14 @@ from sqlglot import exp
 
 from carehub.errors import Incorrect
 from carehub.warehouse import ir
-from carehub.warehouse.engines.base import Engine, QueryResult, Rewrite, json_path
+from carehub.warehouse.engines.base import (
+    Engine,
+    MemberGet,
+    QueryResult,
+    Rewrite,
+    is_resource_column,
+    json_path,
+)
 
 LOAD_BATCH = 5000
 """Resources inserted per batch by :meth:`DuckDBEngine.load`."""
@@ -42,20 +49,6 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class MemberGet(exp.Expression, exp.Func):
-    """Continue a :class:`~carehub.warehouse.ir.JsonGet` from an extracted top-level member.
-
-    ``this`` is the member's text, ``expressions`` the JsonGet's steps (the
-    first one names the member itself).
-    """
-
-    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expressions": True}
-
-
-def _is_resource(node: exp.Expression) -> bool:
-    return isinstance(node, exp.Column) and node.name == "resource" and node.table == "r"
-
-
 def read_members_once(tree: exp.Expression) -> exp.Expression:
     """Rewrite the resource's JsonGets to share one parse of the resource (in place).
 
@@ -65,7 +58,7 @@ def read_members_once(tree: exp.Expression) -> exp.Expression:
     path through an array is read from its top-level member's text). The
     resource ``id`` (the key column) comes from there too.
     """
-    roots = [n for n in tree.find_all(ir.JsonGet) if _is_resource(n.this)]
+    roots = [n for n in tree.find_all(ir.JsonGet) if is_resource_column(n.this)]
     keys = [c for c in tree.find_all(exp.Column) if c.name == "id" and c.table == "r"]
 
     def slot_path(node: ir.JsonGet) -> str:

@@ -24,7 +24,14 @@ from sqlglot import exp
 
 from carehub.errors import Incorrect
 from carehub.warehouse import ir
-from carehub.warehouse.engines.base import Engine, QueryResult, Rewrite, json_path
+from carehub.warehouse.engines.base import (
+    Engine,
+    MemberGet,
+    QueryResult,
+    Rewrite,
+    is_resource_column,
+    json_path,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,20 +49,6 @@ LOCAL_CONF: Mapping[str, str] = {
 """Session settings for ``local[*]`` masters: no UI, no network beyond loopback."""
 
 
-class MemberGet(exp.Expression, exp.Func):
-    """Continue a :class:`~carehub.warehouse.ir.JsonGet` from a top-level member's text.
-
-    ``this`` is the member's text, ``expressions`` the JsonGet's steps (the
-    first one names the member itself).
-    """
-
-    arg_types: ClassVar[dict[str, bool]] = {"this": True, "expressions": True}
-
-
-def _is_resource(node: exp.Expression) -> bool:
-    return isinstance(node, exp.Column) and node.name == "resource" and node.table == "r"
-
-
 def read_members_once(tree: exp.Expression) -> exp.Expression:
     """Rewrite the resource's JsonGets to share one parse of the resource (in place).
 
@@ -64,7 +57,7 @@ def read_members_once(tree: exp.Expression) -> exp.Expression:
     (``from_json(resource, 'MAP<STRING,STRING>')``); every path then starts
     from its member's text, and the key column reads ``id`` from the map.
     """
-    roots = [n for n in tree.find_all(ir.JsonGet) if _is_resource(n.this)]
+    roots = [n for n in tree.find_all(ir.JsonGet) if is_resource_column(n.this)]
     keys = [c for c in tree.find_all(exp.Column) if c.name == "id" and c.table == "r"]
     if len({n.steps[0][0] for n in roots} | ({"id"} if keys else set())) < 2:
         return tree
