@@ -146,6 +146,44 @@ SETTINGS: tuple[Setting, ...] = (
         "../shared/conformance/sql-on-fhir-v2/tests",
         "Folder of the SQL-on-FHIR v2 test suite that `carehub warehouse conformance` runs.",
     ),
+    Setting(
+        "CAREHUB_WHO_CVD_CHART",
+        "",
+        "CSV of the WHO 2019 laboratory-based CVD risk chart cells (Kaptoge 2019), supplied by "
+        "the hospital, in the format of `reference/who-cvd-2019/WHO_2019_Scores.csv`; the "
+        "`who2019_cvd_chart_lab` calculator fails as unsupported while it is empty.",
+    ),
+    Setting(
+        "CAREHUB_SCORE2_AP_REGION",
+        "High",
+        "SCORE2-Asia-Pacific risk region of the population (Low, Moderate, High, Very high); "
+        "check Viet Nam's region in the SCORE2-AP country table before relying on it.",
+    ),
+    Setting(
+        "CAREHUB_SCREENING_WRITEBACK",
+        "true",
+        "Whether `carehub screening run` writes Task, RiskAssessment and DetectedIssue "
+        "resources back to the FHIR store.",
+        _bool,
+    ),
+    Setting(
+        "CAREHUB_OPS_INVENTORY_PATH",
+        "",
+        "Inventory ledger SQLite file of the supply reorder advice; empty means "
+        "`<CAREHUB_DATA_DIR>/ops/inventory.sqlite`.",
+    ),
+    Setting(
+        "CAREHUB_OPS_SERVICE_LEVELS",
+        "V=0.99,E=0.95,N=0.90",
+        "Cycle service level per VEN class (vital, essential, non-essential) used for "
+        "safety stock in `carehub ops reorder`.",
+    ),
+    Setting(
+        "CAREHUB_OPS_AMC_MONTHS",
+        "6",
+        "Months reviewed for the stock-out-adjusted average monthly consumption (AMC).",
+        int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -26,6 +26,8 @@ from carehub.cli.serve import serve
 from carehub.cli.show_settings import show_settings
 from carehub.cli.synth import synth
 from carehub.cli.warehouse import app as warehouse_app
+from carehub.cli.ops import app as ops_app
+from carehub.cli.screening import app as screening_app
 from carehub.errors import CareHubError
 
 ERROR_EXIT_CODE = 2
@@ -93,3 +95,5 @@ app.command("synth")(synth)
 app.command("import")(import_data)
 app.command("demo")(demo)
 app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(ops_app, name="ops")
+app.add_typer(screening_app, name="screening")

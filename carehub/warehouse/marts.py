@@ -14,6 +14,10 @@ engine's dialect, so there is no SQL text per engine.
   encounters) present that day, admitted that day and discharged that day.
   A stay counts on every day from its first to its last, both included;
   stays still in progress count up to the build's ``as_of`` date.
+* ``screening_facts``: one long table of the data the screening programmes
+  read (diagnoses, canonical-unit labs, vitals, social history, medications,
+  imaging studies, nodule components, questionnaire answers), patient by
+  patient (:mod:`carehub.screening`).
 """
 
 from __future__ import annotations
@@ -208,7 +212,107 @@ GROUP BY CAST(day AS DATE), department_code
 """,
 )
 
-MARTS: tuple[Mart, ...] = (LABS, DAILY_CENSUS)
+_FACT_COLUMNS = (
+    MartColumn("patient_id", "VARCHAR", "Key of the patient."),
+    MartColumn("kind", "VARCHAR", "condition, lab, vital, social, medication, study, nodule, answer."),
+    MartColumn("code", "VARCHAR", "ICD-10, LOINC or SNOMED CT code, nodule component or linkId."),
+    MartColumn("fact_date", "DATE", "When it was diagnosed, observed, prescribed or done."),
+    MartColumn("value", "DOUBLE", "Numeric value, in the canonical unit for laboratory codes."),
+    MartColumn("unit", "VARCHAR", "Unit of value."),
+    MartColumn("value_code", "VARCHAR", "Coded value (result, answer, nodule type)."),
+    MartColumn("ref", "VARCHAR", "Key of the source resource (Type/id)."),
+    MartColumn("grp", "VARCHAR", "What groups facts: the nodule finding, the questionnaire response."),
+    MartColumn("text", "VARCHAR", "Display text (diagnosis, nodule body site, questionnaire)."),
+    MartColumn("ident", "VARCHAR", "Identifier following a finding across studies."),
+    MartColumn("flag", "BOOLEAN", "Yes/no value."),
+)
+
+SCREENING_FACTS = Mart(
+    name="screening_facts",
+    title="Screening facts (one row per datum the screening programmes read)",
+    description=(
+        "Diagnoses (active ICD-10 conditions), laboratory results in canonical units, vital "
+        "signs, social history, medication requests, imaging studies, lung-nodule components "
+        "and questionnaire answers in one long table, keeping the three most recent laboratory, "
+        "vital-sign and social-history values per patient and code. carehub.screening reads it "
+        "patient by patient."
+    ),
+    depends_on=(
+        "conditions", "lab_results", "vitals", "social_history", "medications_requested",
+        "imaging_studies", "imaging_findings", "questionnaire_answers",
+    ),
+    references=("ref_lab_units",),
+    columns=_FACT_COLUMNS,
+    sql=f"""
+WITH facts AS (
+  SELECT patient_id, 'condition' AS kind, code,
+         TRY_CAST(SUBSTRING(COALESCE(onset, recorded_date), 1, 10) AS DATE) AS fact_date,
+         CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS unit,
+         CAST(NULL AS STRING) AS value_code, condition_id AS ref,
+         CAST(NULL AS STRING) AS grp, display AS text, CAST(NULL AS STRING) AS ident,
+         CAST(NULL AS BOOLEAN) AS flag
+  FROM conditions
+  WHERE code_system = 'http://hl7.org/fhir/sid/icd-10' AND code IS NOT NULL
+    AND COALESCE(clinical_status, 'active') IN ('active', 'recurrence', 'relapse')
+    AND COALESCE(verification_status, 'confirmed') NOT IN ('refuted', 'entered-in-error')
+  UNION ALL
+  SELECT l.patient_id, 'lab', l.loinc_code, TRY_CAST(SUBSTRING(l.effective, 1, 10) AS DATE),
+         CAST({_CONVERT.format(v="l.value")} AS DOUBLE), COALESCE(u.to_unit, l.unit),
+         l.value_code, l.observation_id, NULL, NULL, NULL, NULL
+  FROM lab_results AS l
+  LEFT JOIN ref_lab_units AS u ON u.loinc_code = l.loinc_code AND u.from_unit = l.unit
+  WHERE l.loinc_code IS NOT NULL AND COALESCE(l.status, 'final') NOT IN
+        ('entered-in-error', 'cancelled', 'registered')
+  UNION ALL
+  SELECT patient_id, 'vital', loinc_code, TRY_CAST(SUBSTRING(effective, 1, 10) AS DATE),
+         CAST(value AS DOUBLE), unit, NULL, observation_id,
+         NULL, NULL, NULL, NULL
+  FROM vitals WHERE loinc_code IS NOT NULL
+  UNION ALL
+  SELECT patient_id, 'social', code, TRY_CAST(SUBSTRING(effective, 1, 10) AS DATE),
+         CAST(value AS DOUBLE), unit, value_code, observation_id,
+         NULL, NULL, NULL, NULL
+  FROM social_history
+  WHERE code IS NOT NULL AND COALESCE(status, 'final') NOT IN ('entered-in-error', 'cancelled')
+  UNION ALL
+  SELECT patient_id, 'medication', medication_code,
+         TRY_CAST(SUBSTRING(authored_on, 1, 10) AS DATE), NULL, NULL, status,
+         request_id, NULL, medication, NULL, NULL
+  FROM medications_requested WHERE medication_code IS NOT NULL
+  UNION ALL
+  SELECT patient_id, 'study', procedure_code, TRY_CAST(SUBSTRING(started, 1, 10) AS DATE),
+         NULL, NULL, modality, study_id, NULL, NULL, NULL, NULL
+  FROM imaging_studies
+  WHERE procedure_code IS NOT NULL AND COALESCE(status, 'available') <> 'entered-in-error'
+  UNION ALL
+  SELECT patient_id, 'nodule', component_code, TRY_CAST(SUBSTRING(effective, 1, 10) AS DATE),
+         CAST(component_value AS DOUBLE), component_unit, component_code_value,
+         study_id, finding_id, body_site,
+         finding_identifier, component_flag
+  FROM imaging_findings
+  WHERE finding_code = '786838002' AND component_code IS NOT NULL
+  UNION ALL
+  SELECT patient_id, 'answer', link_id, TRY_CAST(SUBSTRING(authored, 1, 10) AS DATE),
+         CAST(COALESCE(CAST(answer_integer AS DOUBLE), CAST(answer_decimal AS DOUBLE)) AS DOUBLE),
+         NULL, COALESCE(answer_code, answer_string),
+         response_id,
+         response_id, questionnaire, NULL, answer_boolean
+  FROM questionnaire_answers
+  WHERE link_id IS NOT NULL AND COALESCE(status, 'completed') IN ('completed', 'amended')
+),
+ranked AS (
+  SELECT facts.*, ROW_NUMBER() OVER (
+           PARTITION BY patient_id, kind, code
+           ORDER BY fact_date DESC NULLS LAST, ref DESC) AS recency
+  FROM facts
+)
+SELECT patient_id, kind, code, fact_date, value, unit, value_code, ref, grp, text, ident, flag
+FROM ranked
+WHERE kind NOT IN ('lab', 'vital', 'social') OR recency <= 3
+""",
+)
+
+MARTS: tuple[Mart, ...] = (LABS, DAILY_CENSUS, SCREENING_FACTS)
 """The standard marts, in build order."""
 
 

@@ -53,7 +53,7 @@ def duck_build(tmp_path: Path) -> Warehouse:
 def test_build_makes_every_table_with_bookkeeping(duck_build: Warehouse, tmp_path: Path) -> None:
     tables = duck_build.tables()
     views = {p.name for p in plan_build().views}
-    assert views | {"labs", "daily_census", "ref_lab_units"} == set(tables)
+    assert views | {"labs", "daily_census", "screening_facts", "ref_lab_units"} == set(tables)
     assert tables["patients"].rows == 2 and tables["patients"].resource_type == "Patient"
     assert tables["vitals"].rows == 3
     assert duck_build.state("watermark")

@@ -1,0 +1,15 @@
+"""``carehub ops``: forecasts, reorder advice, rosters and bed plans.
+
+Each sub-command lives in its own module (``ops_forecast``, ``ops_reorder``,
+``ops_roster``, ``ops_beds``) and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="ops",
+    no_args_is_help=True,
+    help="Operations: demand forecasts, drug reorder advice, nurse rosters and bed plans.",
+)

@@ -1,0 +1,1 @@
+"""Cancer screening: cervical, breast, colorectal and gastric rules."""

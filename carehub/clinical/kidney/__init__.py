@@ -1,0 +1,1 @@
+"""Kidney: eGFR equations, KDIGO classification and monitoring, the Kidney Failure Risk Equation."""

@@ -1,0 +1,1 @@
+"""Liver: hepatocellular carcinoma surveillance (AASLD 2018) and PAGE-B."""

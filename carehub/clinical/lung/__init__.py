@@ -1,0 +1,1 @@
+"""Lungs: spirometry references, COPD/asthma rules, lung-cancer screening, nodules."""

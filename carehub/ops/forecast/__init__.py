@@ -1,0 +1,1 @@
+"""Patient-demand forecasting: warehouse series, statsforecast and LightGBM models, backtests."""

@@ -1,0 +1,1 @@
+"""Drug and supply reorder advice: ledger, consumption, SBC classes, safety stock, reorder list."""

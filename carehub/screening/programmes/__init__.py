@@ -1,0 +1,1 @@
+"""Screening programmes, one module each; :data:`carehub.screening.evaluate.PROGRAMMES` lists them."""
