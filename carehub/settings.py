@@ -142,6 +142,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`spark.driver.memory` of the warehouse's Spark session (local masters).",
     ),
     Setting(
+        "CAREHUB_FORECAST_JOBS",
+        "1",
+        "Processes `carehub ops forecast` fits statistical models with (statsforecast `n_jobs`).",
+        int,
+    ),
+    Setting(
         "CAREHUB_SOF_TEST_SUITE",
         "../shared/conformance/sql-on-fhir-v2/tests",
         "Folder of the SQL-on-FHIR v2 test suite that `carehub warehouse conformance` runs.",
@@ -183,6 +189,25 @@ SETTINGS: tuple[Setting, ...] = (
         "6",
         "Months reviewed for the stock-out-adjusted average monthly consumption (AMC).",
         int,
+    ),
+    Setting(
+        "CAREHUB_CDS_FHIR_FETCH",
+        "true",
+        "Let CDS Hooks services fetch data a client did not prefetch from the request's "
+        "`fhirServer` (with its bearer token); off: such calls answer 412.",
+        _bool,
+    ),
+    Setting(
+        "CAREHUB_CDS_FHIR_TIMEOUT",
+        "10",
+        "Seconds a CDS Hooks service waits for each request to a client's FHIR server.",
+        float,
+    ),
+    Setting(
+        "CAREHUB_SELF_ASSESSMENT_BOOKING_URL",
+        "/booking",
+        "Where the patient self-assessment's advice sends people to book screening "
+        "(the `nextStep` link of each result).",
     ),
 )
 

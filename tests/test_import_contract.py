@@ -24,7 +24,10 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "carehub"
 
-LOWER_LAYERS = ("carehub.fhir_model", "carehub.storage", "carehub.search")
+LOWER_LAYERS = (
+    "carehub.fhir_model", "carehub.storage", "carehub.search", "carehub.clinical",
+    "carehub.screening",
+)
 WEB_AND_UPPER = (
     "fastapi",
     "starlette",

@@ -80,9 +80,36 @@ def build_app(
     ``http_transport`` replaces the network for ``$import`` downloads (tests).
     """
     hub = build_hub(settings, store)
-    return create_app(
+    app = create_app(
         hub,
         bulk=build_bulk(settings, http_transport),
         default_count=settings["CAREHUB_PAGE_SIZE"],
         max_count=settings["CAREHUB_MAX_PAGE_SIZE"],
     )
+    add_service_routers(app, settings)
+    return app
+
+
+def add_service_routers(app: FastAPI, settings: Settings) -> None:
+    """Mount the non-FHIR services: CDS Hooks, self-assessment and the operations API."""
+    from carehub.cds_hooks.feedback import JsonlFeedbackStore
+    from carehub.cds_hooks.fhir_fetch import FetchSettings
+    from carehub.cds_hooks.router import cds_hooks_router
+    from carehub.ops.supply.config import SupplyConfig
+    from carehub.ops.supply.ledger_sqlite import SqliteLedger
+    from carehub.ops_api.supply import supply_router
+    from carehub.self_assessment.router import self_assessment_router
+
+    app.include_router(
+        cds_hooks_router(
+            None,
+            feedback_store=JsonlFeedbackStore(settings.data_dir / "cds-hooks" / "feedback.jsonl"),
+            fetch=FetchSettings(
+                enabled=settings["CAREHUB_CDS_FHIR_FETCH"],
+                timeout=settings["CAREHUB_CDS_FHIR_TIMEOUT"],
+            ),
+        )
+    )
+    app.include_router(self_assessment_router(settings["CAREHUB_SELF_ASSESSMENT_BOOKING_URL"]))
+    supply = SupplyConfig.from_settings(settings)
+    app.include_router(supply_router(SqliteLedger(supply.inventory_path), supply.options()))

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import typer
 
+from carehub.cli.ops_forecast import forecast
+from carehub.cli.ops_reorder import reorder
+
 app = typer.Typer(
     name="ops",
     no_args_is_help=True,
     help="Operations: demand forecasts, drug reorder advice, nurse rosters and bed plans.",
 )
+
+app.command("forecast")(forecast)
+app.command("reorder")(reorder)

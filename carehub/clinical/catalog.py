@@ -46,7 +46,11 @@ def calculators() -> Mapping[str, Calculator]:
 
 
 def calculator(rule: str) -> Calculator:
-    """The calculator for ``rule``; :class:`~carehub.errors.NotFound` (with a suggestion) if none."""
+    """The calculator for ``rule``.
+
+    Raises:
+        NotFound: no such rule (with a suggestion).
+    """
     table = calculators()
     if rule not in table:
         raise NotFound(f"no calculator {rule!r}{did_you_mean(rule, table)}")

@@ -65,8 +65,8 @@ class Result:
         """A JSON-ready form of the result (for the API and explanations).
 
         >>> g = Guideline("x", "1", "c")
-        >>> Result("r", {"score": 3}, g)["score"], Result("r", {}, g, False, "age < 18").to_json()["reason"]
-        (3, 'age < 18')
+        >>> Result("r", {}, g, False, "age < 18").to_json()["reason"]
+        'age < 18'
         """
         return {
             "rule": self.rule,

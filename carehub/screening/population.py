@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pandas
 
 from carehub.screening.evaluate import evaluate_patient, programmes
 from carehub.screening.programmes.base import DEFAULT_PROFILE, Profile
@@ -98,10 +99,15 @@ def _create(conn: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def _flush(conn: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """Append ``rows`` to the results table in one statement (through a DataFrame)."""
     if not rows:
         return
-    marks = ", ".join("?" for _ in COLUMNS)
-    conn.executemany(f"INSERT INTO {RESULTS} VALUES ({marks})", rows)
+    frame = pandas.DataFrame.from_records(rows, columns=[name for name, _ in COLUMNS])
+    conn.register("_screening_batch", frame)
+    try:
+        conn.execute(f"INSERT INTO {RESULTS} SELECT * FROM _screening_batch")
+    finally:
+        conn.unregister("_screening_batch")
     rows.clear()
 
 

@@ -134,7 +134,7 @@ class Recommendation:
         }
 
 
-def used(*facts: Fact | None | Iterable[Fact]) -> tuple[DataPoint, ...]:
+def used(*facts: Fact | Iterable[Fact] | None) -> tuple[DataPoint, ...]:
     """Data points of the given facts, skipping ``None`` and flattening iterables.
 
     >>> import datetime

@@ -188,7 +188,10 @@ def write_back(
             validate(body)
         with store.session(write=True) as session:
             for body in chunk:
-                current = session.lock(body["resourceType"], body["id"])
+                locked = session.lock(body["resourceType"], body["id"])
+                current = (
+                    session.read(body["resourceType"], body["id"]) if locked is not None else None
+                )
                 if current is not None and not current.deleted and current.body is not None:
                     old = orjson.loads(current.body)
                     if body["resourceType"] == "Task" and old.get("status") != "requested":
@@ -207,7 +210,7 @@ def write_back(
     for start in range(0, len(stale), batch):
         with store.session(write=True) as session:
             for tid in stale[start : start + batch]:
-                current = session.lock("Task", tid)
+                current = session.read("Task", tid) if session.lock("Task", tid) else None
                 if current is None or current.deleted or current.body is None:
                     continue
                 old = orjson.loads(current.body)

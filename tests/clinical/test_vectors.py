@@ -46,7 +46,8 @@ def _who_chart(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 
 
 def _matches(actual: Any, expected: Any, tolerance: float | None) -> bool:
-    if tolerance is not None and isinstance(expected, (int, float)) and not isinstance(expected, bool):
+    numeric = isinstance(expected, (int, float)) and not isinstance(expected, bool)
+    if tolerance is not None and numeric:
         return isinstance(actual, (int, float)) and abs(actual - expected) <= tolerance
     return bool(actual == expected)
 

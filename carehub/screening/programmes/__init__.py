@@ -1,1 +1,4 @@
-"""Screening programmes, one module each; :data:`carehub.screening.evaluate.PROGRAMMES` lists them."""
+"""Screening programmes, one module each.
+
+:data:`carehub.screening.evaluate.PROGRAMMES` lists them.
+"""

@@ -49,7 +49,8 @@ class Findings:
     """Collects one programme's recommendations for one patient.
 
     >>> import datetime
-    >>> s = PatientSnapshot("p1", "female", datetime.date(1970, 1, 1), datetime.date(2024, 1, 1), [])
+    >>> day = datetime.date(2024, 1, 1)
+    >>> s = PatientSnapshot("p1", "female", datetime.date(1970, 1, 1), day, [])
     >>> f = Findings("demo", s)
     >>> f.add("r", "due", "Test due", "No test recorded.", "Guideline 1").status
     'due'

@@ -71,7 +71,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         return f.not_eligible("Risk charts cover ages 40-74.", GUIDELINE)
     cvd = s.diagnosis(codes.CARDIOVASCULAR_DISEASE)
     if cvd is not None:
-        return f.not_eligible("Established cardiovascular disease: secondary prevention.", GUIDELINE)
+        return f.not_eligible(
+            "Established cardiovascular disease: secondary prevention.", GUIDELINE
+        )
     if s.sex not in ("male", "female"):
         return f.not_eligible("Sex needed for the risk equations.", GUIDELINE)
     sbp = s.latest(codes.SYSTOLIC_BP, "vital")

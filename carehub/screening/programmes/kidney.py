@@ -139,7 +139,7 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     low = egfr < 60
     high_acr = acr_value is not None and acr_value >= 30
     data = risk_facts + used(egfr_source, acr)
-    values: dict[str, object] = {"egfr": round(egfr, 1), "gfr_category": g}
+    values: dict[str, object] = {"egfr": round(egfr, 2), "gfr_category": g}
     if a is not None:
         values["albuminuria_category"] = a
         values["acr_mg_g"] = round(acr_value or 0.0, 1)

@@ -1,0 +1,1 @@
+"""Unit tests of the cardiovascular and heart-failure calculators (carehub.clinical.cardio)."""
