@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=Path("bench/out/screening"))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=2, help="Processes (default 2).")
     args = parser.parse_args(argv)
     folder = args.workdir / f"p{args.patients}"
     nd = folder / "ndjson"
@@ -48,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
               warehouse, as_of=DEFAULT_END_DATE)
         print(f"warehouse build: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     facts = warehouse.connection.execute("SELECT COUNT(*) FROM screening_facts").fetchone()
+    parquet = (folder / "parquet" / "patients", folder / "parquet" / "screening_facts")
     with tempfile.TemporaryDirectory() as out:
-        report = run_job(warehouse.connection, DEFAULT_END_DATE, Path(out)).run
+        report = run_job(warehouse.connection, DEFAULT_END_DATE, Path(out), parquet=parquet,
+                         workers=args.workers).run
     rate = report.patients_per_second
     result = {
         "patients": report.patients,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
 
@@ -97,6 +99,7 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
     from carehub.cds_hooks.router import cds_hooks_router
     from carehub.ops.supply.config import SupplyConfig
     from carehub.ops.supply.ledger_sqlite import SqliteLedger
+    from carehub.ops_api.forecast import forecast_router
     from carehub.ops_api.supply import supply_router
     from carehub.self_assessment.router import self_assessment_router
 
@@ -113,3 +116,27 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
     app.include_router(self_assessment_router(settings["CAREHUB_SELF_ASSESSMENT_BOOKING_URL"]))
     supply = SupplyConfig.from_settings(settings)
     app.include_router(supply_router(SqliteLedger(supply.inventory_path), supply.options()))
+    app.include_router(
+        forecast_router(
+            lambda: warehouse_demand(settings), n_jobs=settings["CAREHUB_FORECAST_JOBS"]
+        )
+    )
+
+
+def warehouse_demand(settings: Settings) -> Any:
+    """The demand series (a pandas frame) of the configured warehouse.
+
+    Raises:
+        Incorrect: the warehouse has not been built.
+    """
+    from carehub.ops.forecast.warehouse_series import warehouse_series
+    from carehub.warehouse.config import WarehouseConfig
+
+    config = WarehouseConfig.from_settings(settings)
+    if not config.path.is_file():
+        raise Incorrect(f"no warehouse at {config.path}: run `carehub warehouse build` first")
+    warehouse = config.warehouse()
+    try:
+        return warehouse_series(warehouse.engine, None)
+    finally:
+        warehouse.close()

@@ -26,6 +26,7 @@ from carehub.screening.programmes.base import Profile
 from carehub.settings import Settings, load_settings
 from carehub.warehouse.config import WarehouseConfig
 from carehub.warehouse.marts import check_as_of
+from carehub.warehouse.store import Warehouse
 
 app = typer.Typer(
     name="screening",
@@ -60,6 +61,10 @@ def run_command(
         typer.Option("--writeback/--no-writeback", help="Write FHIR resources back (default: "
                      "CAREHUB_SCREENING_WRITEBACK)."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64,
+                          help="Processes for the evaluation (used with --no-writeback).")
+    ] = 1,
 ) -> None:
     """Evaluate the population and write worklists, care gaps and FHIR resources."""
     settings = load_settings()
@@ -81,6 +86,7 @@ def run_command(
             result = run_job(
                 warehouse.connection, day, folder, store=store, programme_ids=programme,
                 profile=profile_from(settings), progress=lambda n: bar.update(task, completed=n),
+                parquet=_parquet(warehouse), workers=workers,
             )
     finally:
         if store is not None:
@@ -105,6 +111,13 @@ def run_command(
             f"FHIR write-back: {w.created:,} created, {w.updated:,} updated, "
             f"{w.unchanged:,} unchanged, {w.cancelled:,} cancelled"
         )
+
+
+def _parquet(warehouse: Warehouse) -> tuple[Path, Path] | None:
+    patients, facts = warehouse.table_folder("patients"), warehouse.table_folder("screening_facts")
+    if patients is None or facts is None or not patients.is_dir() or not facts.is_dir():
+        return None
+    return patients, facts
 
 
 @app.command("programmes")

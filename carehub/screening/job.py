@@ -51,8 +51,14 @@ def run_job(
     programme_ids: Sequence[str] | None = None,
     profile: Profile = DEFAULT_PROFILE,
     progress: Callable[[int], None] | None = None,
+    parquet: tuple[Path, Path] | None = None,
+    workers: int = 1,
 ) -> JobReport:
     """Run the screening programmes on the warehouse ``conn`` and publish the results.
+
+    Without a ``store`` and with ``workers`` > 1 and the Parquet copies of
+    ``patients`` and ``screening_facts`` (``parquet``), the evaluation runs in
+    parallel processes.
 
     Raises:
         NotFound: an unknown programme id.
@@ -83,7 +89,8 @@ def run_job(
 
     previous = _previous_tasks(conn) if store is not None else []
     report = run_population(
-        conn, as_of, programme_ids, profile, progress=progress, on_patient=collect
+        conn, as_of, programme_ids, profile, progress=progress,
+        on_patient=collect if store is not None else None, parquet=parquet, workers=workers,
     )
     flush()
     if store is not None and written is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ import orjson
 import pandas
 
 from carehub.screening.evaluate import evaluate_patient, programmes
+from carehub.screening.parallel import evaluate_parallel
 from carehub.screening.programmes.base import DEFAULT_PROFILE, Profile
 from carehub.screening.recommendation import ACTIONABLE, Recommendation
 from carehub.screening.warehouse_facts import stream_snapshots
@@ -119,11 +121,16 @@ def run_population(
     *,
     progress: Callable[[int], None] | None = None,
     on_patient: Callable[[Sequence[Recommendation]], None] | None = None,
+    parquet: tuple[Path, Path] | None = None,
+    workers: int = 1,
 ) -> RunReport:
     """Evaluate every living patient in the warehouse and (re)write the result tables.
 
     ``progress`` is called with the number of patients done (every 1,000);
     ``on_patient`` receives each patient's recommendations (write-back hook).
+    With ``workers`` > 1, the Parquet copies of ``patients`` and
+    ``screening_facts`` (``parquet``) and no ``on_patient`` hook, partitions
+    are evaluated in parallel processes (:mod:`carehub.screening.parallel`).
 
     Raises:
         NotFound: an unknown programme id.
@@ -133,6 +140,17 @@ def run_population(
     report = RunReport()
     start = time.perf_counter()
     _create(conn, RESULTS)
+    if workers > 1 and parquet is not None and on_patient is None:
+        with tempfile.TemporaryDirectory(prefix="carehub-screening-") as tmp:
+            for part in evaluate_parallel(*parquet, as_of, chosen, profile, Path(tmp), workers):
+                conn.execute(f"INSERT INTO {RESULTS} SELECT * FROM read_parquet(?)",
+                             [part.out.as_posix()])
+                report.patients += part.patients
+                report.recommendations += part.recommendations
+                report.counts.update(part.counts)
+        _worklist(conn)
+        report.seconds = time.perf_counter() - start
+        return report
     pending: list[tuple[Any, ...]] = []
     reader = conn.cursor()
     for snapshot in stream_snapshots(reader, as_of):
@@ -150,13 +168,17 @@ def run_population(
         if progress is not None and report.patients % 1000 == 0:
             progress(report.patients)
     _flush(conn, pending)
+    _worklist(conn)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _worklist(conn: duckdb.DuckDBPyConnection) -> None:
     statuses = ", ".join(f"'{s}'" for s in sorted(ACTIONABLE))
     conn.execute(
         f"CREATE OR REPLACE TABLE {WORKLIST} AS SELECT * FROM {RESULTS} "
         f"WHERE status IN ({statuses}) ORDER BY programme, due_date NULLS FIRST, patient_id"
     )
-    report.seconds = time.perf_counter() - start
-    return report
 
 
 def write_csv(conn: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:

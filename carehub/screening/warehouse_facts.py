@@ -28,19 +28,29 @@ LEFT JOIN screening_facts AS f ON f.patient_id = p.patient_id
 WHERE NOT COALESCE(p.deceased, FALSE) AND p.deceased_at IS NULL {where}
 ORDER BY p.patient_id
 """
+PARTITION = "AND ABS(HASH(p.patient_id)) % {count} = {index}"
 BATCH_ROWS = 50_000
 
 
-def snapshot_query(patient_ids: Sequence[str] | None = None, dialect: str = "duckdb") -> str:
-    """The snapshot query in ``dialect`` (optionally limited to some ``Patient/id`` keys).
+def snapshot_query(
+    patient_ids: Sequence[str] | None = None,
+    dialect: str = "duckdb",
+    partition: tuple[int, int] | None = None,
+) -> str:
+    """The snapshot query in ``dialect``.
 
-    >>> "ORDER BY" in snapshot_query()
-    True
+    ``patient_ids`` limits it to some ``Patient/id`` keys; ``partition``
+    ``(index, count)`` to the patients whose key hashes to ``index`` modulo ``count``.
+
+    >>> "ORDER BY" in snapshot_query(), "% 2 = 1" in snapshot_query(partition=(1, 2))
+    (True, True)
     """
     where = ""
     if patient_ids is not None:
         quoted = ", ".join("'" + pid.replace("'", "''") + "'" for pid in patient_ids) or "''"
         where = f"AND p.patient_id IN ({quoted})"
+    if partition is not None:
+        where += " " + PARTITION.format(index=partition[0], count=partition[1])
     return sqlglot.transpile(SNAPSHOT_SQL.format(where=where), read="spark", write=dialect)[0]
 
 
@@ -59,6 +69,7 @@ def stream_snapshots(
     conn: duckdb.DuckDBPyConnection,
     as_of: datetime.date,
     patient_ids: Sequence[str] | None = None,
+    partition: tuple[int, int] | None = None,
 ) -> Iterator[PatientSnapshot]:
     """One snapshot per living patient of the warehouse, in patient-key order.
 
@@ -66,7 +77,7 @@ def stream_snapshots(
         Incorrect: the warehouse has no ``screening_facts`` table (build it first).
     """
     try:
-        cursor = conn.execute(snapshot_query(patient_ids))
+        cursor = conn.execute(snapshot_query(patient_ids, partition=partition))
     except duckdb.CatalogException as exc:
         raise Incorrect(
             "the warehouse has no screening_facts table: run `carehub warehouse build` first"

@@ -165,3 +165,16 @@ def test_rerun_replaces_the_tables(screening_world: World, tmp_path: Path,
     run_job(conn, screening_world.as_of, tmp_path)
     after = conn.execute("SELECT COUNT(*) FROM screening_results").fetchone()
     assert before == after
+
+
+def test_parallel_run_gives_the_same_rows(screening_world: World, tmp_path: Path,
+                                          results: Results) -> None:
+    w = screening_world
+    conn = w.warehouse.connection
+    query = "SELECT * FROM screening_results ORDER BY ALL"
+    run_job(conn, w.as_of, tmp_path / "one")
+    sequential = conn.execute(query).fetchall()
+    parquet = (w.folder / "parquet" / "patients", w.folder / "parquet" / "screening_facts")
+    report = run_job(conn, w.as_of, tmp_path / "two", parquet=parquet, workers=2).run
+    assert report.patients == len({r[0] for r in sequential})
+    assert conn.execute(query).fetchall() == sequential
