@@ -8,9 +8,11 @@ only after a complete import) and reuse the store, so they start in seconds.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -18,6 +20,8 @@ from carehub.bulk.loader import LoadStats
 from carehub.bulk.local_files import LocalImport, collect_files
 from carehub.errors import Issue
 from carehub.fhir_api.hub import Hub
+from carehub.settings import Settings
+from carehub.storage.base import ResourceStore
 from carehub.synth import SynthConfig, generate
 
 MARKER = "demo.json"
@@ -86,3 +90,55 @@ def prepare_demo(
         )
     )
     return DemoData(True, counts, summary.stats.failed)
+
+
+@dataclass(frozen=True, slots=True)
+class Analytics:
+    """What :func:`prepare_analytics` did: whether it built, the tables and the screening run."""
+
+    built: bool
+    tables: int
+    patients_screened: int
+    worklist: int
+
+
+def prepare_analytics(
+    store: ResourceStore, settings: Settings, as_of: datetime.date
+) -> Analytics:
+    """Build the warehouse and run screening (with write-back) once, on the demo data.
+
+    A later run finds the ``screening_worklist`` table and does nothing.
+
+    Raises:
+        CareHubError: the warehouse could not be built.
+    """
+    from carehub.app.warehouse_source import StoreSource
+    from carehub.screening.job import run_job
+    from carehub.screening.programmes.base import Profile
+    from carehub.warehouse.build import build, plan_build
+    from carehub.warehouse.config import WarehouseConfig
+
+    warehouse = WarehouseConfig.from_settings(settings).warehouse()
+    try:
+        built = "screening_worklist" not in warehouse.tables() and not _has_table(
+            warehouse.connection, "screening_worklist"
+        )
+        screened = 0
+        if built:
+            build(plan_build(), StoreSource(store), warehouse.engine, warehouse, as_of=as_of)
+            job = run_job(
+                warehouse.connection, as_of, settings.data_dir / "screening", store=store,
+                profile=Profile.from_settings(settings),
+            )
+            screened = job.run.patients
+        row = warehouse.connection.execute("SELECT COUNT(*) FROM screening_worklist").fetchone()
+        return Analytics(built, len(warehouse.tables()), screened, int(row[0]) if row else 0)
+    finally:
+        warehouse.close()
+
+
+def _has_table(conn: Any, name: str) -> bool:
+    row = conn.execute(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])

@@ -99,6 +99,7 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
     from carehub.cds_hooks.router import cds_hooks_router
     from carehub.ops.supply.config import SupplyConfig
     from carehub.ops.supply.ledger_sqlite import SqliteLedger
+    from carehub.ops_api.allocate import allocate_router
     from carehub.ops_api.forecast import forecast_router
     from carehub.ops_api.supply import supply_router
     from carehub.self_assessment.router import self_assessment_router
@@ -116,6 +117,7 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
     app.include_router(self_assessment_router(settings["CAREHUB_SELF_ASSESSMENT_BOOKING_URL"]))
     supply = SupplyConfig.from_settings(settings)
     app.include_router(supply_router(SqliteLedger(supply.inventory_path), supply.options()))
+    app.include_router(allocate_router())
     app.include_router(
         forecast_router(
             lambda: warehouse_demand(settings), n_jobs=settings["CAREHUB_FORECAST_JOBS"]

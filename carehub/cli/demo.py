@@ -64,6 +64,15 @@ def demo(
         f"carehub: {verb} {total:,} resources in {settings['CAREHUB_STORAGE']} "
         f"({settings.data_dir})" + (f", {data.failed} failed" if data.failed else "")
     )
+    from carehub.app.demo import prepare_analytics
+
+    with console.status("carehub: building the warehouse and running screening (first run)"):
+        analytics = prepare_analytics(hub.store, settings, config.end_date)
+    console.print(
+        f"carehub: warehouse {analytics.tables} tables; screening worklist "
+        f"{analytics.worklist:,} items"
+        + (f" ({analytics.patients_screened:,} patients screened)" if analytics.built else "")
+    )
     if not serve:
         hub.store.close()
         return
@@ -74,6 +83,8 @@ def demo(
     console.print(f"carehub: FHIR R4 API      {base}{FHIR_BASE_PATH}/metadata")
     console.print(f"carehub: patients        {base}{FHIR_BASE_PATH}/Patient?_count=10")
     console.print(f"carehub: API docs        {base}/docs")
+    console.print(f"carehub: CDS Hooks       {base}/cds-services")
+    console.print(f"carehub: worklists       {settings.data_dir / 'screening'}")
     uvicorn.run(
         app,
         host=settings["CAREHUB_HOST"],

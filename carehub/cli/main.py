@@ -22,12 +22,12 @@ from typer.core import TyperGroup
 from carehub import __version__
 from carehub.cli.demo import demo
 from carehub.cli.import_data import import_data
+from carehub.cli.ops import app as ops_app
+from carehub.cli.screening import app as screening_app
 from carehub.cli.serve import serve
 from carehub.cli.show_settings import show_settings
 from carehub.cli.synth import synth
 from carehub.cli.warehouse import app as warehouse_app
-from carehub.cli.ops import app as ops_app
-from carehub.cli.screening import app as screening_app
 from carehub.errors import CareHubError
 
 ERROR_EXIT_CODE = 2

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import typer
 
+from carehub.cli.ops_beds import beds
 from carehub.cli.ops_forecast import forecast
 from carehub.cli.ops_reorder import reorder
+from carehub.cli.ops_roster import roster
 
 app = typer.Typer(
     name="ops",
@@ -19,3 +21,5 @@ app = typer.Typer(
 
 app.command("forecast")(forecast)
 app.command("reorder")(reorder)
+app.command("roster")(roster)
+app.command("beds")(beds)

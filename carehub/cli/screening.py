@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +22,7 @@ from rich.table import Table
 from carehub.screening.evaluate import PROGRAMMES
 from carehub.screening.job import run_job
 from carehub.screening.programmes.base import Profile
-from carehub.settings import Settings, load_settings
+from carehub.settings import load_settings
 from carehub.warehouse.config import WarehouseConfig
 from carehub.warehouse.marts import check_as_of
 from carehub.warehouse.store import Warehouse
@@ -34,14 +33,6 @@ app = typer.Typer(
     add_completion=False,
     help="Screening programmes: population worklists, care gaps, write-back to FHIR.",
 )
-
-
-def profile_from(settings: Settings) -> Profile:
-    """The local screening profile the settings describe."""
-    return Profile(
-        score2_region=settings["CAREHUB_SCORE2_AP_REGION"],
-        who_chart_configured=bool(os.environ.get("CAREHUB_WHO_CVD_CHART", "").strip()),
-    )
 
 
 @app.command("run")
@@ -85,7 +76,8 @@ def run_command(
             task = bar.add_task("patients", total=None)
             result = run_job(
                 warehouse.connection, day, folder, store=store, programme_ids=programme,
-                profile=profile_from(settings), progress=lambda n: bar.update(task, completed=n),
+                profile=Profile.from_settings(settings),
+                progress=lambda n: bar.update(task, completed=n),
                 parquet=_parquet(warehouse), workers=workers,
             )
     finally:

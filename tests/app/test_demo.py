@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carehub.app.demo import MARKER, prepare_demo
+from carehub.app.demo import MARKER, prepare_analytics, prepare_demo
 from carehub.app.wiring import build_hub
 from carehub.settings import load_settings
 from carehub.synth import SynthConfig
@@ -39,5 +39,23 @@ def test_interrupted_first_run_is_redone(tmp_path: Path) -> None:
         again = prepare_demo(hub, tmp_path, SynthConfig(patients=10, years=1))
         assert again.created
         assert again.counts == first.counts
+    finally:
+        hub.store.close()
+
+
+def test_analytics_are_built_once_with_screening_written_back(tmp_path: Path) -> None:
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path)})
+    hub = build_hub(settings)
+    try:
+        config = SynthConfig(patients=150, years=2)
+        prepare_demo(hub, tmp_path, config)
+        first = prepare_analytics(hub.store, settings, config.end_date)
+        assert first.built and first.patients_screened > 100 and first.worklist > 0
+        with hub.store.session() as session:
+            counts = session.count_by_type()
+        assert counts.get("Task", 0) > 0 and counts.get("RiskAssessment", 0) > 0
+        assert (tmp_path / "screening" / "care-gaps.csv").exists()
+        second = prepare_analytics(hub.store, settings, config.end_date)
+        assert not second.built and second.worklist == first.worklist
     finally:
         hub.store.close()

@@ -17,6 +17,7 @@ from carehub.clinical.catalog import evaluate as calculate
 from carehub.clinical.result import Result
 from carehub.screening.recommendation import DataPoint, Recommendation
 from carehub.screening.snapshot import PatientSnapshot, add_months
+from carehub.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,14 @@ class Profile:
 
     score2_region: str = "High"
     who_chart_configured: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Profile:
+        """The profile the settings describe (``CAREHUB_SCORE2_AP_REGION``, the WHO chart)."""
+        return cls(
+            score2_region=settings["CAREHUB_SCORE2_AP_REGION"],
+            who_chart_configured=bool(str(settings["CAREHUB_WHO_CVD_CHART"]).strip()),
+        )
 
 
 DEFAULT_PROFILE = Profile()
