@@ -214,14 +214,18 @@ GROUP BY CAST(day AS DATE), department_code
 
 _FACT_COLUMNS = (
     MartColumn("patient_id", "VARCHAR", "Key of the patient."),
-    MartColumn("kind", "VARCHAR", "condition, lab, vital, social, medication, study, nodule, answer."),
+    MartColumn(
+        "kind", "VARCHAR", "condition, lab, vital, social, medication, study, nodule, answer."
+    ),
     MartColumn("code", "VARCHAR", "ICD-10, LOINC or SNOMED CT code, nodule component or linkId."),
     MartColumn("fact_date", "DATE", "When it was diagnosed, observed, prescribed or done."),
     MartColumn("value", "DOUBLE", "Numeric value, in the canonical unit for laboratory codes."),
     MartColumn("unit", "VARCHAR", "Unit of value."),
     MartColumn("value_code", "VARCHAR", "Coded value (result, answer, nodule type)."),
     MartColumn("ref", "VARCHAR", "Key of the source resource (Type/id)."),
-    MartColumn("grp", "VARCHAR", "What groups facts: the nodule finding, the questionnaire response."),
+    MartColumn(
+        "grp", "VARCHAR", "What groups facts: the nodule finding, the questionnaire response."
+    ),
     MartColumn("text", "VARCHAR", "Display text (diagnosis, nodule body site, questionnaire)."),
     MartColumn("ident", "VARCHAR", "Identifier following a finding across studies."),
     MartColumn("flag", "BOOLEAN", "Yes/no value."),

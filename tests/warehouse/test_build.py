@@ -137,7 +137,7 @@ def test_refresh_applies_updates_creations_and_deletions(tmp_path: Path) -> None
         assert result.changed["Encounter"] == 1 and result.changed["Patient"] == 1
         assert result.deleted["Condition"] == 1
         assert set(result.updated) == {"encounters", "conditions", "patients"}
-        assert result.rebuilt == [] and set(result.marts) == {"daily_census"}
+        assert result.rebuilt == [] and set(result.marts) == {"daily_census", "screening_facts"}
         after = snapshot(warehouse)
         assert after["procedures"] == before["procedures"]
         fresh = Warehouse(tmp_path / "fresh.duckdb", None)
