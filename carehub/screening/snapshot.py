@@ -20,6 +20,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from carehub.screening import codes
 
@@ -27,9 +28,8 @@ KINDS = ("condition", "lab", "vital", "social", "medication", "study", "nodule",
 """The kinds of fact a snapshot holds."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Fact:
-    """One dated datum of a patient.
+class Fact(NamedTuple):
+    """One dated datum of a patient (a named tuple: cheap to build from a database row).
 
     Args:
         kind: one of :data:`KINDS`.

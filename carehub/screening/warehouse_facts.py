@@ -82,6 +82,7 @@ def stream_snapshots(
         raise Incorrect(
             "the warehouse has no screening_facts table: run `carehub warehouse build` first"
         ) from exc
+    make = Fact._make
     current: str | None = None
     head: tuple[Any, ...] = ()
     facts: list[Fact] = []
@@ -96,9 +97,6 @@ def stream_snapshots(
                     yield PatientSnapshot(current, head[1], _birth(head[2]), as_of, facts)
                 current, head, facts = pid, row, []
             if row[3] is not None:
-                facts.append(
-                    Fact(row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-                         row[11], row[12], row[13])
-                )
+                facts.append(make(row[3:]))
     if current is not None:
         yield PatientSnapshot(current, head[1], _birth(head[2]), as_of, facts)
