@@ -36,9 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("bench/out/screening"))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=2, help="Processes (default 2).")
+    parser.add_argument("--ndjson", type=Path, default=None,
+                        help="Use this population (Bulk Data NDJSON) instead of generating one.")
     args = parser.parse_args(argv)
     folder = args.workdir / f"p{args.patients}"
-    nd = folder / "ndjson"
+    nd = args.ndjson or folder / "ndjson"
     if not (nd / "manifest.json").exists():
         print(f"generating {args.patients:,} patients ...", file=sys.stderr)
         generate(SynthConfig(patients=args.patients, seed=1), nd)
