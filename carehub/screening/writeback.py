@@ -60,13 +60,20 @@ def _evidence(rec: Recommendation) -> list[dict[str, Any]]:
     return [{"reference": r} for r in refs]
 
 
+def _head(resource_type: str, kind: str, rec: Recommendation) -> dict[str, Any]:
+    """Type, stable id, tag and rule identifier shared by every written resource."""
+    return {
+        "resourceType": resource_type,
+        "id": resource_id(kind, rec.patient_id, rec.key),
+        "meta": {"tag": [TAG]},
+        "identifier": [{"system": RULE_SYSTEM, "value": f"{rec.patient_id}|{rec.key}"}],
+    }
+
+
 def task(rec: Recommendation, as_of: datetime.date) -> dict[str, Any]:
     """The Task of an actionable recommendation."""
     body: dict[str, Any] = {
-        "resourceType": "Task",
-        "id": resource_id("task", rec.patient_id, rec.key),
-        "meta": {"tag": [TAG]},
-        "identifier": [{"system": RULE_SYSTEM, "value": f"{rec.patient_id}|{rec.key}"}],
+        **_head("Task", "task", rec),
         "status": "requested",
         "businessStatus": {
             "coding": [{"system": STATUS_SYSTEM, "code": rec.status}], "text": rec.status,
@@ -101,10 +108,7 @@ def risk_assessment(rec: Recommendation, as_of: datetime.date) -> dict[str, Any]
     if label is not None:
         prediction["qualitativeRisk"] = {"text": str(label)}
     body: dict[str, Any] = {
-        "resourceType": "RiskAssessment",
-        "id": resource_id("risk", rec.patient_id, rec.key),
-        "meta": {"tag": [TAG]},
-        "identifier": [{"system": RULE_SYSTEM, "value": f"{rec.patient_id}|{rec.key}"}],
+        **_head("RiskAssessment", "risk", rec),
         "status": "final",
         "method": {"text": rec.guideline},
         "code": _rule(rec),
@@ -122,10 +126,7 @@ def risk_assessment(rec: Recommendation, as_of: datetime.date) -> dict[str, Any]
 def detected_issue(rec: Recommendation, as_of: datetime.date) -> dict[str, Any]:
     """The DetectedIssue of a positive or referral finding."""
     body: dict[str, Any] = {
-        "resourceType": "DetectedIssue",
-        "id": resource_id("issue", rec.patient_id, rec.key),
-        "meta": {"tag": [TAG]},
-        "identifier": [{"system": RULE_SYSTEM, "value": f"{rec.patient_id}|{rec.key}"}],
+        **_head("DetectedIssue", "issue", rec),
         "status": "final",
         "code": _rule(rec),
         "severity": "high" if rec.status == "referral" else "moderate",
