@@ -371,7 +371,8 @@ def run_backend(kind: str, sizes: list[int], sample: Sample, args: argparse.Name
         else:
             store, close = open_postgres(stack)
         stack.callback(close)
-        app = build_app(load_settings({"CAREHUB_DATA_DIR": str(args.workdir)}), store)
+        settings = load_settings({"CAREHUB_DATA_DIR": str(args.workdir), "CAREHUB_AUTH": "off"})
+        app = build_app(settings, store)
         client = stack.enter_context(TestClient(app))
         res: dict[str, Any] = {"sizes": []}
         result["backends"][kind] = res

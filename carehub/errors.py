@@ -12,6 +12,7 @@ in exactly one place (:mod:`carehub.fhir_api.errors`)::
     ├── Gone             the resource was deleted (410)
     ├── Conflict         a write raced another write or violates uniqueness (409)
     │   └── PreconditionFailed   If-Match / conditional precondition failed (412)
+    ├── Unauthorized     no valid credentials: missing, expired or revoked token (401)
     ├── Forbidden        the caller may not do this (403)
     ├── Unsupported      a valid request CareHub does not implement (405/501)
     ├── Busy             try again later (503)
@@ -133,6 +134,12 @@ class PreconditionFailed(Conflict):
     """A precondition (If-Match, conditional match count) failed (412)."""
 
     default_issue_code = "conflict"
+
+
+class Unauthorized(CareHubError):
+    """The request carries no valid credentials (401, with ``WWW-Authenticate``)."""
+
+    default_issue_code = "login"
 
 
 class Forbidden(CareHubError):

@@ -209,6 +209,99 @@ SETTINGS: tuple[Setting, ...] = (
         "Where the patient self-assessment's advice sends people to book screening "
         "(the `nextStep` link of each result).",
     ),
+    Setting(
+        "CAREHUB_AUTH",
+        "on",
+        "Require SMART on FHIR access tokens on every non-public route; `off` (development "
+        "only) is refused unless `CAREHUB_HOST` is a loopback address.",
+        _bool,
+    ),
+    Setting(
+        "CAREHUB_AUTH_ISSUER",
+        "",
+        "Issuer of an external OpenID Connect provider whose JWT access tokens are accepted "
+        "besides CareHub's own; empty: CareHub is the only authorization server.",
+    ),
+    Setting(
+        "CAREHUB_AUTH_JWKS",
+        "",
+        "The external issuer's JSON Web Key Set: a file path or an `https://` URL.",
+    ),
+    Setting(
+        "CAREHUB_AUTH_AUDIENCE",
+        "",
+        "`aud` that external access tokens must carry; empty means the FHIR base URL "
+        "(`CAREHUB_BASE_URL`).",
+    ),
+    Setting("CAREHUB_TOKEN_LIFETIME", "3600", "Seconds an access token is valid.", int),
+    Setting(
+        "CAREHUB_REFRESH_LIFETIME", "2592000", "Seconds a refresh token is valid (rotated on use).",
+        int,
+    ),
+    Setting(
+        "CAREHUB_BREAK_GLASS_MINUTES",
+        "30",
+        "Minutes an emergency (break-glass) access token is valid.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_MAX_REQUEST_BYTES",
+        "67108864",
+        "Largest request body accepted (bigger ones get 413), `$import` uploads included.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_RATE_LIMIT",
+        "1200",
+        "Requests per minute allowed per client (per address before sign-in); more get 429. "
+        "0 turns the limit off.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_CORS_ORIGINS",
+        "",
+        "Comma-separated browser origins allowed to call the API cross-origin; empty: none.",
+    ),
+    Setting(
+        "CAREHUB_VN_FACILITY_CODE",
+        "",
+        "Health-insurance facility code (MA_CSKCB, 5 characters) written into the "
+        "QĐ 130/4750 XML exports and sent to the appraisal portal.",
+    ),
+    Setting(
+        "CAREHUB_VN_PROVINCE_CODE",
+        "",
+        "Province code of the facility (maTinh) sent with every file to the appraisal portal.",
+    ),
+    Setting(
+        "CAREHUB_VN_HEAD_ID",
+        "",
+        "Social-insurance number of the facility's head or delegate (MA_TTDV) in the XML exports.",
+    ),
+    Setting(
+        "CAREHUB_VN_TARIFF",
+        "",
+        "CSV price list (kind,code,bhyt_code,name,unit,price,group,pay_ratio,scope) that prices "
+        "the XML2/XML3 cost lines of `carehub vn-insurance export`.",
+    ),
+    Setting(
+        "CAREHUB_VN_PORTAL_URL",
+        "",
+        "Base URL of Viet Nam Social Security's appraisal portal web services "
+        "(`carehub vn-insurance submit`); empty: submitting is refused.",
+    ),
+    Setting("CAREHUB_VN_PORTAL_USERNAME", "", "Account name of the facility on the portal."),
+    Setting(
+        "CAREHUB_VN_PORTAL_PASSWORD",
+        "",
+        "Password of that account (sent MD5-hashed, as the portal requires).",
+    ),
+    Setting(
+        "CAREHUB_ICD10_VI_TITLES",
+        "",
+        "CSV (columns `code,title`) of the Vietnamese ICD-10 titles the hospital uses, served "
+        "as `vi` designations by the terminology operations; empty: English (WHO) titles only.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

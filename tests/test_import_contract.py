@@ -36,6 +36,9 @@ WEB_AND_UPPER = (
     "carehub.app",
     "carehub.cli",
 )
+#: framework-free security and audit cores; only their ``web`` modules touch HTTP
+SECURITY_CORES = ("carehub.security", "carehub.audit")
+SECURITY_WEB = ("carehub.security.web", "carehub.audit.web")
 CONCRETE_STORES = ("carehub.storage.sqlite", "carehub.storage.postgres")
 WIRING_LAYERS = ("carehub.app", "carehub.cli")
 
@@ -157,6 +160,20 @@ def test_only_wiring_layers_import_concrete_stores(imports: list[Import]) -> Non
     assert not violations, (
         "only carehub.app and carehub.cli may import concrete stores:\n" + _report(violations)
     )
+
+
+def test_security_cores_stay_framework_free(imports: list[Import]) -> None:
+    violations = [
+        i
+        for i in imports
+        if any(within(i.importer, core) for core in SECURITY_CORES)
+        and not any(within(i.importer, web) for web in SECURITY_WEB)
+        and (
+            any(within(i.target, up) for up in WEB_AND_UPPER)
+            or any(within(i.target, web) for web in SECURITY_WEB)
+        )
+    ]
+    assert not violations, "security/audit cores import the web stack:\n" + _report(violations)
 
 
 RESOLUTION_CASES = [

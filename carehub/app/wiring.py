@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from carehub.fhir_model.definitions import definitions
 from carehub.search.parse import SearchParser
 from carehub.settings import Settings
 from carehub.storage.base import ResourceStore
+from carehub.terminology import Terminology
 
 
 def open_store(settings: Settings) -> ResourceStore:
@@ -87,9 +89,24 @@ def build_app(
         bulk=build_bulk(settings, http_transport),
         default_count=settings["CAREHUB_PAGE_SIZE"],
         max_count=settings["CAREHUB_MAX_PAGE_SIZE"],
+        terminology=build_terminology(settings),
     )
     add_service_routers(app, settings)
+    from carehub.app.security_wiring import install_security
+
+    install_security(app, settings, hub)  # last: its middleware covers every route
     return app
+
+
+def build_terminology(settings: Settings) -> Terminology:
+    """The terminology service, with the Vietnamese ICD-10 titles of
+    ``CAREHUB_ICD10_VI_TITLES`` when set.
+
+    Raises:
+        Incorrect: the setting names a file that does not exist.
+    """
+    titles = settings["CAREHUB_ICD10_VI_TITLES"]
+    return Terminology(Path(titles) if titles else None)
 
 
 def add_service_routers(app: FastAPI, settings: Settings) -> None:

@@ -20,7 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from carehub.cli.serve import FHIR_BASE_PATH, settings_for_serve
+from carehub.cli.serve import FHIR_BASE_PATH, INSECURE_HELP, settings_for_serve
 
 
 def demo(
@@ -30,9 +30,12 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port.")] = None,
     serve: Annotated[bool, typer.Option(help="Start the server after preparing the data.")] = True,
+    insecure_dev: Annotated[
+        bool, typer.Option("--insecure-dev", help=INSECURE_HELP, show_default=False)
+    ] = False,
 ) -> None:
     """Prepare the demo data (first run only) and serve CareHub."""
-    settings = settings_for_serve(host, port)
+    settings = settings_for_serve(host, port, insecure_dev)
     from carehub.app.demo import prepare_demo
     from carehub.app.wiring import build_app, build_hub
     from carehub.synth import SynthConfig
@@ -85,9 +88,26 @@ def demo(
     console.print(f"carehub: API docs        {base}/docs")
     console.print(f"carehub: CDS Hooks       {base}/cds-services")
     console.print(f"carehub: worklists       {settings.data_dir / 'screening'}")
+    _print_accounts(console, app, base)
     uvicorn.run(
         app,
         host=settings["CAREHUB_HOST"],
         port=settings["CAREHUB_PORT"],
         log_level=settings["CAREHUB_LOG_LEVEL"].lower(),
+        access_log=False,  # its lines carry URLs (ids, search values); the middleware logs
     )
+
+
+def _print_accounts(console: Console, app: object, base: str) -> None:
+    """Create (first run) and print the demo accounts, or warn that authorization is off."""
+    server = getattr(getattr(app, "state", None), "auth", None)
+    if server is None:
+        console.print("carehub: [bold red]authorization is OFF[/] (--insecure-dev, loopback only)")
+        return
+    from carehub.security.demo_accounts import DEMO_CLIENT, ensure_demo_accounts
+
+    accounts = ensure_demo_accounts(server.accounts, base)
+    console.print(f"carehub: sign-in          {base}/auth/authorize (SMART client {DEMO_CLIENT})")
+    for a in accounts:
+        shown = a.password or "(shown on the first run only)"
+        console.print(f"carehub: account {a.username:<11} {a.role:<16} password {shown}")

@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from carehub import __version__
+from carehub.cli.audit import app as audit_app
 from carehub.cli.demo import demo
 from carehub.cli.import_data import import_data
 from carehub.cli.ops import app as ops_app
@@ -27,6 +28,8 @@ from carehub.cli.screening import app as screening_app
 from carehub.cli.serve import serve
 from carehub.cli.show_settings import show_settings
 from carehub.cli.synth import synth
+from carehub.cli.users import clients_app, users_app
+from carehub.cli.vn_insurance import app as vn_insurance_app
 from carehub.cli.warehouse import app as warehouse_app
 from carehub.errors import CareHubError
 
@@ -97,3 +100,7 @@ app.command("demo")(demo)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(ops_app, name="ops")
 app.add_typer(screening_app, name="screening")
+app.add_typer(vn_insurance_app, name="vn-insurance")
+app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
+app.add_typer(audit_app, name="audit")

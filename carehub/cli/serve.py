@@ -16,6 +16,7 @@ from carehub.errors import Incorrect
 from carehub.settings import SETTINGS, Settings, load_settings
 
 FHIR_BASE_PATH = "/fhir"
+INSECURE_HELP = "Development only: no authorization (CAREHUB_AUTH=off); loopback hosts only."
 
 _HELP = {s.name: s for s in SETTINGS}
 
@@ -25,16 +26,22 @@ def _option_help(name: str) -> str:
     return f"{setting.help} Default: ${name}, else {setting.default}."
 
 
-def settings_for_serve(host: str | None, port: int | None) -> Settings:
+def settings_for_serve(
+    host: str | None, port: int | None, insecure_dev: bool = False
+) -> Settings:
     """Read the settings, letting command-line values replace their variables.
 
     A command-line value wins over the environment, so a bad ``CAREHUB_PORT``
-    does not matter when ``--port`` is given.
+    does not matter when ``--port`` is given. ``insecure_dev`` turns
+    authorization off (``CAREHUB_AUTH=off``), which only a loopback host allows.
 
     Raises:
-        Incorrect: a setting cannot be parsed, or the log level is unknown.
+        Incorrect: a setting cannot be parsed, the log level is unknown, or
+            authorization is off on a non-loopback host.
     """
     overrides: dict[str, Any] = {}
+    if insecure_dev:
+        overrides["CAREHUB_AUTH"] = False
     if host is not None:
         overrides["CAREHUB_HOST"] = host
     if port is not None:
@@ -42,6 +49,9 @@ def settings_for_serve(host: str | None, port: int | None) -> Settings:
     environ = {k: v for k, v in os.environ.items() if k not in overrides}
     settings = load_settings(environ, **overrides)
     _check_log_level(settings["CAREHUB_LOG_LEVEL"])
+    from carehub.app.security_wiring import check_auth_setting
+
+    check_auth_setting(settings)
     return settings
 
 
@@ -61,9 +71,12 @@ def serve(
         int | None,
         typer.Option(help=_option_help("CAREHUB_PORT"), min=1, max=65535, show_default=False),
     ] = None,
+    insecure_dev: Annotated[
+        bool, typer.Option("--insecure-dev", help=INSECURE_HELP, show_default=False)
+    ] = False,
 ) -> None:
     """Run the FHIR R4 API server (FHIR base /fhir) until interrupted."""
-    settings = settings_for_serve(host, port)
+    settings = settings_for_serve(host, port, insecure_dev)
 
     import uvicorn
 
@@ -75,7 +88,8 @@ def serve(
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     typer.echo(
         f"carehub: FHIR R4 API at http://{shown_host}:{bound_port}{FHIR_BASE_PATH}"
-        f" (storage: {settings['CAREHUB_STORAGE']})",
+        f" (storage: {settings['CAREHUB_STORAGE']}, authorization: "
+        f"{'on' if settings['CAREHUB_AUTH'] else 'OFF (insecure development mode)'})",
         err=True,
     )
     uvicorn.run(
@@ -83,4 +97,5 @@ def serve(
         host=bound_host,
         port=bound_port,
         log_level=settings["CAREHUB_LOG_LEVEL"].lower(),
+        access_log=False,  # its lines carry URLs (ids, search values); the middleware logs
     )

@@ -30,6 +30,7 @@ from carehub.errors import (
     MethodNotAllowed,
     NotFound,
     PreconditionFailed,
+    Unauthorized,
     Unsupported,
     UnsupportedMediaType,
 )
@@ -46,6 +47,7 @@ STATUS: tuple[tuple[type[CareHubError], int], ...] = (
     (Gone, 410),
     (PreconditionFailed, 412),
     (Conflict, 409),
+    (Unauthorized, 401),
     (Forbidden, 403),
     (MethodNotAllowed, 405),
     (UnsupportedMediaType, 415),
@@ -88,9 +90,15 @@ def outcome_response(
     )
 
 
+#: the challenge of a 401 (RFC 6750 §3)
+WWW_AUTHENTICATE = 'Bearer realm="CareHub", error="invalid_token"'
+
+
 def error_response(exc: CareHubError) -> Response:
-    """The response for a CareHub error."""
-    return outcome_response(status_of(exc), exc.issues)
+    """The response for a CareHub error (a 401 carries ``WWW-Authenticate``)."""
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    return outcome_response(status, exc.issues, headers)
 
 
 _HTTP_CODES = {404: "not-found", 405: "not-supported", 415: "not-supported"}

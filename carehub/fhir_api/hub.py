@@ -17,6 +17,7 @@ import orjson
 from carehub.errors import Incorrect, NotFound, did_you_mean
 from carehub.fhir_model.definitions import Definitions
 from carehub.search.parse import SearchParser
+from carehub.security.policy import AccessPolicy, PermitAll
 from carehub.storage.base import ResourceStore, StoredResource
 
 Validator = Callable[[dict[str, Any]], None]
@@ -36,6 +37,8 @@ class Hub:
         parser: the search parser.
         validate: raises :class:`~carehub.errors.Invalid` for a structurally invalid resource.
         base_url: the public base of the FHIR API when fixed by configuration.
+        access: the access policy of operations that decide before touching the
+            store (bulk export types); data access itself is guarded by the store.
     """
 
     store: ResourceStore
@@ -43,6 +46,7 @@ class Hub:
     parser: SearchParser
     validate: Validator = field(default=_no_validation)
     base_url: str | None = None
+    access: AccessPolicy = field(default_factory=PermitAll)
 
     def check_type(self, resource_type: str) -> str:
         """Return ``resource_type`` if R4 defines it.

@@ -67,6 +67,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
             "CAREHUB_STORAGE": "sqlite",
             "CAREHUB_SQLITE_PATH": str(tmp_path / "fhir.sqlite3"),
             "CAREHUB_DATA_DIR": data_dir,
+            "CAREHUB_AUTH": "off",
         }
         found = Backend("sqlite", env)
         yield found
@@ -82,6 +83,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         "CAREHUB_STORAGE": "postgres",
         "CAREHUB_POSTGRES_DSN": f"{dsn}{sep}options=-csearch_path%3D{schema}",
         "CAREHUB_DATA_DIR": data_dir,
+        "CAREHUB_AUTH": "off",
     }
     found = Backend("postgres", env)
     try:

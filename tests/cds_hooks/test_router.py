@@ -136,7 +136,8 @@ def test_fallback_against_carehubs_own_fhir_api(
     from carehub.app.wiring import build_app
     from carehub.settings import load_settings
 
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_STORAGE": "sqlite"})
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_STORAGE": "sqlite",
+                              "CAREHUB_AUTH": "off"})
     fhir_app = build_app(settings)
     with TestClient(fhir_app) as fhir:
         for resource in (patient(), lab("e1", "98979-8", 22, "mL/min/{1.73_m2}", "2025-02-01"),

@@ -58,7 +58,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResourceSt
 @pytest.fixture
 def client(store: ResourceStore, tmp_path: Path) -> Iterator[TestClient]:
     """A test client of the FHIR API over ``store`` (base URL http://testserver/fhir)."""
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path / "data")})
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path / "data"), "CAREHUB_AUTH": "off"})
     app = build_app(settings, store)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c

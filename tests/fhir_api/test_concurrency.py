@@ -36,7 +36,8 @@ ROUNDS = 6
 @pytest.fixture
 def clients(store: ResourceStore, tmp_path: Path) -> Iterator[list[TestClient]]:
     """One client per thread, all on the same app and store."""
-    app = build_app(load_settings({"CAREHUB_DATA_DIR": str(tmp_path)}), store)
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_AUTH": "off"})
+    app = build_app(settings, store)
     with ExitStack() as stack:
         yield [
             stack.enter_context(TestClient(app, raise_server_exceptions=False))

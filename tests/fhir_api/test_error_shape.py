@@ -53,6 +53,11 @@ NO_STORE: frozenset[Route] = NO_ERROR | {
     ("/fhir/$bulk-status/{job_id}", "GET"),
     ("/fhir/$bulk-status/{job_id}", "DELETE"),
     ("/fhir/$bulk-file/{job_id}/{name}", "GET"),
+    ("/fhir/CodeSystem/$lookup", "GET"), ("/fhir/CodeSystem/$lookup", "POST"),
+    ("/fhir/CodeSystem/$validate-code", "GET"), ("/fhir/CodeSystem/$validate-code", "POST"),
+    ("/fhir/ValueSet/$validate-code", "GET"), ("/fhir/ValueSet/$validate-code", "POST"),
+    ("/fhir/ValueSet/$expand", "GET"), ("/fhir/ValueSet/$expand", "POST"),
+    ("/fhir/Questionnaire/{qid}/$score", "POST"), ("/fhir/QuestionnaireResponse/$score", "POST"),
 }
 
 
@@ -162,6 +167,26 @@ CASES: tuple[Case, ...] = (
     Case("GET", "/fhir/ViewDefinition/nope/$run", 404),
     Case("POST", "/fhir/ViewDefinition/nope/$run", 404, b""),
     Case("POST", "/fhir/ViewDefinition/patients/$run", 400, params(VIEW_REF)),
+    # International Patient Summary
+    Case("GET", "/fhir/Patient/nobody/$summary", 404, code="not-found"),
+    Case("GET", "/fhir/Patient/p1/$summary?_language=fr", 400),
+    Case("POST", "/fhir/Patient/gone/$summary", 410, b"", code="deleted"),
+    # terminology
+    Case("GET", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd10&code=I10", 404),
+    Case("POST", "/fhir/CodeSystem/$lookup", 400, params(
+        ("system", "valueUri", "http://hl7.org/fhir/sid/icd-10")), code="required"),
+    Case("GET", "/fhir/CodeSystem/$validate-code?url=http://loinc.org", 400, code="required"),
+    Case("POST", "/fhir/CodeSystem/$validate-code", 400, {"resourceType": "Patient"}),
+    Case("GET", "/fhir/ValueSet/$validate-code?url=urn:nope&code=x&system=urn:x", 404),
+    Case("POST", "/fhir/ValueSet/$validate-code", 415, b"<Parameters/>",
+         {"Content-Type": "application/fhir+xml"}),
+    Case("GET", "/fhir/ValueSet/$expand", 400, code="required"),
+    Case("POST", "/fhir/ValueSet/$expand", 400, params(
+        ("url", "valueUri", "http://loinc.org?fhir_vs"), ("count", "valueString", "many"))),
+    # self-assessment scoring
+    Case("POST", "/fhir/Questionnaire/nope/$score", 404, {"resourceType": "QuestionnaireResponse",
+         "status": "completed"}),
+    Case("POST", "/fhir/QuestionnaireResponse/$score", 400, b"{not json"),
 )
 
 #: a well-formed request per route, sent to an app whose store fails
@@ -195,6 +220,8 @@ REQUESTS: dict[Route, Case] = {
         "GET", "/fhir/ViewDefinition/patients/$run", 500),
     ("/fhir/ViewDefinition/{name}/$run", "POST"): Case(
         "POST", "/fhir/ViewDefinition/patients/$run", 500, b""),
+    ("/fhir/Patient/{rid}/$summary", "GET"): Case("GET", "/fhir/Patient/a/$summary", 500),
+    ("/fhir/Patient/{rid}/$summary", "POST"): Case("POST", "/fhir/Patient/a/$summary", 500, b""),
 }
 
 
@@ -306,7 +333,7 @@ class BrokenStore:
 def test_store_failures_are_outcomes(
     error: Exception, status: int, code: str, tmp_path: Path
 ) -> None:
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path)})
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_AUTH": "off"})
     app = build_app(settings, BrokenStore(error))  # type: ignore[arg-type]
     routes = {(p, m) for p, methods, _ in fhir_routes(app) for m in methods}
     assert set(REQUESTS) | NO_STORE == routes, sorted(routes - set(REQUESTS) - NO_STORE)
@@ -320,7 +347,7 @@ def test_store_failures_are_outcomes(
 
 
 def test_failed_bulk_job_status_is_a_500_outcome(tmp_path: Path) -> None:
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path)})
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_AUTH": "off"})
     broken = BrokenStore(RuntimeError("disk on fire at /var/lib/secret"))
     app = build_app(settings, broken)  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -134,7 +134,7 @@ def of_type(samples: list[Resource], rtype: str) -> list[Resource]:
 @contextmanager
 def serve(request: pytest.FixtureRequest, tmp: Path) -> Iterator[TestClient]:
     store = make_store(request.param, tmp, request)
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp)})
+    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp), "CAREHUB_AUTH": "off"})
     try:
         with TestClient(build_app(settings, store)) as client:
             yield client

@@ -22,6 +22,8 @@ these paths.
 
 from __future__ import annotations
 
+from contextvars import copy_context
+from dataclasses import replace
 from functools import partial
 
 import orjson
@@ -67,8 +69,9 @@ def build_bulk_router(hub: Hub, bulk: BulkService) -> APIRouter:
         return base_url(request, hub.base_url)
 
     def launch(request: Request, job: Job, runner: Runner, what: str) -> Response:
+        context = copy_context()  # the job runs with the kick-off's grant (access control)
         try:
-            bulk.jobs.start(job, runner)
+            bulk.jobs.start(job, lambda job_context: context.run(runner, job_context))
         except BaseException:
             bulk.jobs.discard(job)
             raise
@@ -87,6 +90,7 @@ def build_bulk_router(hub: Hub, bulk: BulkService) -> APIRouter:
             group_id=group_id,
             lenient=prefer(request).get("handling") == "lenient",
         )
+        export = replace(export, types=hub.access.export_types(export.types))
 
         def plan_it() -> ExportPlan:
             with hub.store.session() as session:
