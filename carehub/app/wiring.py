@@ -148,7 +148,7 @@ def warehouse_demand(settings: Settings) -> Any:
     Raises:
         Incorrect: the warehouse has not been built.
     """
-    from carehub.ops.forecast.warehouse_series import warehouse_series
+    from carehub.ops.forecast.warehouse_series import built_as_of, warehouse_series
     from carehub.warehouse.config import WarehouseConfig
 
     config = WarehouseConfig.from_settings(settings)
@@ -156,6 +156,6 @@ def warehouse_demand(settings: Settings) -> Any:
         raise Incorrect(f"no warehouse at {config.path}: run `carehub warehouse build` first")
     warehouse = config.warehouse()
     try:
-        return warehouse_series(warehouse.engine, None)
+        return warehouse_series(warehouse.engine, built_as_of(warehouse))
     finally:
         warehouse.close()

@@ -26,7 +26,7 @@ from carehub.ops.forecast.reconcile import add_totals, hierarchy
 from carehub.ops.forecast.report import accuracy_table, to_markdown, write_outputs
 from carehub.ops.forecast.series import select_series
 from carehub.ops.forecast.synthetic import synthetic_demand
-from carehub.ops.forecast.warehouse_series import warehouse_series
+from carehub.ops.forecast.warehouse_series import built_as_of, warehouse_series
 from carehub.settings import load_settings
 from carehub.warehouse.config import WarehouseConfig
 
@@ -49,7 +49,7 @@ def load_demand(csv: Path | None, synthetic: int, as_of: dt.date | None) -> pd.D
         raise Incorrect(f"no warehouse at {config.path}: run `carehub warehouse build` first")
     warehouse = config.warehouse()
     try:
-        return warehouse_series(warehouse.engine, as_of)
+        return warehouse_series(warehouse.engine, as_of or built_as_of(warehouse))
     finally:
         warehouse.close()
 

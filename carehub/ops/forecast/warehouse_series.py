@@ -120,6 +120,19 @@ def _fill(df: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataF
     return out
 
 
+def built_as_of(warehouse: Any) -> dt.date | None:
+    """The date the warehouse was built or refreshed for (its ``as_of`` state), if recorded.
+
+    Series stop there by default: data past it (an encounter that began after
+    midnight of the last day) would end every series with a partial day.
+    """
+    text = warehouse.state("as_of")
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def warehouse_series(runner: SqlRunner, as_of: dt.date | None = None) -> pd.DataFrame:
     """Every demand series of the module docstring, as one checked long frame.
 
@@ -154,7 +167,9 @@ def warehouse_series(runner: SqlRunner, as_of: dt.date | None = None) -> pd.Data
         ]
     df = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     first = encounters["day"].min()
-    last = pd.Timestamp(as_of) if as_of else encounters["day"].max()
+    last = encounters["day"].max()  # never past the data: no made-up empty days
+    if as_of is not None:
+        last = min(last, pd.Timestamp(as_of))
     df = _fill(df[(df["ds"] >= first) & (df["ds"] <= last)], first, last)
     df = add_totals(df, hierarchy(sorted(df["unique_id"].unique())))
     return check_frame(df)
