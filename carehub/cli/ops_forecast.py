@@ -75,6 +75,10 @@ def forecast(
     ] = None,
     reconcile: Annotated[bool, typer.Option(help="Reconcile department → total.")] = True,
     chart_format: Annotated[str, typer.Option(help="svg or png.")] = "svg",
+    capacity: Annotated[
+        float | None,
+        typer.Option(min=1, help="Beds: draw this capacity on the census charts."),
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD (warehouse).")] = None,
     jobs: Annotated[
         int | None, typer.Option(help="Processes for statistical models (CAREHUB_FORECAST_JOBS).")
@@ -104,7 +108,8 @@ def forecast(
         for uid in result.chosen:
             status.update(f"chart {uid}")
             target = charts / chart_file_name(uid, chart_format)
-            target.write_bytes(forecast_chart(result, uid, chart_format))
+            cap = capacity if uid == "census" or uid.startswith("census/") else None
+            target.write_bytes(forecast_chart(result, uid, chart_format, cap))
     typer.echo(to_markdown(accuracy_table(result)), nl=False)
     console.print(
         f"wrote {', '.join(f.name for f in files)} and {len(result.chosen)} charts to {out}"

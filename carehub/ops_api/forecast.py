@@ -80,10 +80,11 @@ def forecast_router(
         horizon: int = 7,
         windows: int = 3,
         format: Annotated[str, Query(pattern="^(svg|png)$")] = "svg",
+        capacity: Annotated[float | None, Query(gt=0)] = None,
     ) -> Response:
-        """The chart of one series (forecast with intervals vs actuals)."""
+        """The chart of one series (forecast with intervals vs actuals; census vs capacity)."""
         result = run([series], horizon, windows, None)
-        body = forecast_chart(result, series, format if format in FORMATS else "svg")
+        body = forecast_chart(result, series, format if format in FORMATS else "svg", capacity)
         return Response(body, media_type=MEDIA[format])
 
     return router

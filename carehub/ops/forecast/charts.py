@@ -48,13 +48,21 @@ def _band(ax: Any, frame: pd.DataFrame, color: str, label: str) -> None:
     ax.plot(frame["ds"], frame["mean"], color=color, linewidth=1.6, label=label)
 
 
-def forecast_chart(result: ForecastResult, series: str, fmt: str = "svg") -> bytes:
+def forecast_chart(
+    result: ForecastResult, series: str, fmt: str = "svg", capacity: float | None = None
+) -> bytes:
     """The chart of ``series`` as SVG or PNG bytes.
+
+    With ``capacity`` (e.g. the beds of a ward, for a census series) a red
+    line marks it and the forecast days whose upper 95 % bound exceeds it
+    are shaded.
 
     Raises:
         NotFound: ``series`` was not forecast.
-        Incorrect: an unknown format.
+        Incorrect: an unknown format, or a capacity that is not positive.
     """
+    if capacity is not None and capacity <= 0:
+        raise Incorrect(f"capacity must be positive, not {capacity}")
     if fmt not in FORMATS:
         raise Incorrect(f"chart format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     if series not in result.chosen:
@@ -75,7 +83,9 @@ def forecast_chart(result: ForecastResult, series: str, fmt: str = "svg") -> byt
         _band(ax, future[future["role"] == "chosen"], "tab:blue", f"forecast {model}")
         base = future[future["role"] == "baseline"]
         ax.plot(base["ds"], base["mean"], color="grey", linestyle="--", label="SeasonalNaive")
-        ax.set_title(series)
+        if capacity is not None:
+            _capacity(ax, future[future["role"] == "chosen"], capacity)
+        ax.set_title(series if capacity is None else f"{series} vs capacity {capacity:g}")
         ax.legend(loc="upper left", fontsize=7, ncol=2)
         fig.autofmt_xdate()
         buffer = io.BytesIO()
@@ -83,6 +93,14 @@ def forecast_chart(result: ForecastResult, series: str, fmt: str = "svg") -> byt
     finally:
         plt.close(fig)
     return buffer.getvalue()
+
+
+def _capacity(ax: Any, chosen: pd.DataFrame, capacity: float) -> None:
+    ax.axhline(capacity, color="tab:red", linewidth=1.2, label="capacity")
+    over = chosen[chosen["hi-95"] > capacity]
+    for day in over["ds"]:
+        ax.axvspan(day - pd.Timedelta(hours=12), day + pd.Timedelta(hours=12),
+                   color="tab:red", alpha=0.12, linewidth=0)
 
 
 def _backtest_span(result: ForecastResult) -> int:

@@ -75,5 +75,12 @@ def test_api_series_forecast_chart_and_errors(small: pd.DataFrame) -> None:
     assert {r["model"] for r in body["accuracy"]} >= {"SeasonalNaive"}
     chart = _call(api, "/ops/forecast/chart", params={"series": "visits/emergency", "windows": 1})
     assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
+    capped = _call(api, "/ops/forecast/chart",
+                   params={"series": "visits/emergency", "windows": 1, "capacity": 1})
+    assert capped.status_code == 200 and b"capacity 1" in capped.content
+    assert b"capacity 1" not in chart.content
+    bad = _call(api, "/ops/forecast/chart",
+                params={"series": "visits/emergency", "windows": 1, "capacity": 0})
+    assert bad.status_code in (400, 422)
     missing = _call(api, "/ops/forecast", params={"series": "visits/emergncy"})
     assert missing.status_code == 404 and "Did you mean" in missing.text
