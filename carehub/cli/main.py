@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from carehub import __version__
 from carehub.cli.audit import app as audit_app
 from carehub.cli.demo import demo
+from carehub.cli.hl7 import app as hl7_app
 from carehub.cli.import_data import import_data
 from carehub.cli.ops import app as ops_app
 from carehub.cli.screening import app as screening_app
@@ -100,6 +101,7 @@ app.command("demo")(demo)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(ops_app, name="ops")
 app.add_typer(screening_app, name="screening")
+app.add_typer(hl7_app, name="hl7")
 app.add_typer(vn_insurance_app, name="vn-insurance")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")

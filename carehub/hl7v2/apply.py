@@ -1,0 +1,568 @@
+"""Applying a :class:`~carehub.hl7v2.plan.Plan` in one store session.
+
+For each write, in order:
+
+1. **find** the stored resource: by identifier (any of the write's
+   identifiers; a Patient that was merged away, ``link`` of type
+   ``replaced-by``, is followed to the one that replaced it; matches naming
+   different resources are an error 205), or by its fixed id. The identifiers
+   of every write of the session's messages are looked up up front
+   (:meth:`Applier.prefetch`), each once however many messages name it, and
+   the answers are kept up to date as the session writes;
+2. **combine** it with the message's resource following the write's policy:
+
+   ``patient``   elements the message carries replace the stored ones,
+                 identifiers are added to the stored ones, ``link`` and
+                 everything else the message does not speak for are kept;
+   ``encounter`` as ``patient``, and the event's rules: status, period start
+                 or end, location history (a transfer closes the previous
+                 location and opens the new one), participants by type;
+   ``shallow``   the message's top-level elements replace the stored ones
+                 (identifiers are added);
+   ``replace``   the message's resource replaces the stored one;
+   ``keep``      a stored resource is only referred to, never changed;
+
+3. **resolve** the ``@key`` placeholders to ``Type/id`` (or to a logical
+   reference by identifier for a ``missing="logical"`` write not stored);
+4. **write** it, unless it is unchanged (``meta`` aside): re-applying a
+   message that was already stored writes nothing, which is what makes
+   a resend after a crash harmless. Every written resource is validated first.
+
+Any error raises out of the session, so the message is stored entirely or
+not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Collection, MutableMapping, Sequence
+from typing import Any
+
+import orjson
+
+from carehub.errors import Invalid
+from carehub.fhir_api.hub import Hub, new_id
+from carehub.fhir_model.validation import validate as fhir_validate
+from carehub.hl7v2.errors import DUPLICATE_KEY, INTERNAL, UNKNOWN_KEY, Loc, MessageError
+from carehub.hl7v2.plan import PLACEHOLDER, Identifier, Plan, Write
+from carehub.search.model import Clause, SearchQuery, TokenValue
+from carehub.storage.base import StoreSession
+
+MAX_MATCHES = 20
+"""Most stored resources one identifier search looks at."""
+PREFETCH_CHUNK = 100
+"""Identifiers looked up (and locked) at a time."""
+
+
+def escape_token(text: str) -> str:
+    r"""Escape a value for a FHIR token search (``\``, ``,``, ``|``, ``$``).
+
+    >>> escape_token("a|b,c")
+    'a\\|b\\,c'
+    """
+    return (
+        text.replace("\\", "\\\\").replace(",", "\\,").replace("|", "\\|").replace("$", "\\$")
+    )
+
+
+def without_meta(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` without ``meta`` (what "unchanged" compares)."""
+    return {k: v for k, v in resource.items() if k != "meta"}
+
+
+class Applier:
+    """Applies plans in one store session; collects what was written.
+
+    Attributes:
+        ids: write key → ``Type/id`` of the stored resource.
+        bodies: write key → the resource as stored (or found).
+        written: ``Type/id`` of every resource this applier wrote.
+    """
+
+    def __init__(
+        self,
+        hub: Hub,
+        session: StoreSession,
+        queries: MutableMapping[str, SearchQuery] | None = None,
+    ) -> None:
+        self.hub = hub
+        self.session = session
+        self.queries: MutableMapping[str, SearchQuery] = queries if queries is not None else {}
+        #: (type, system, value) → ids of the stored resources having that identifier, for
+        #: the identifiers in ``covered`` (looked up in this session, kept up to date)
+        self.index: dict[tuple[str, str, str], set[str]] = {}
+        self.covered: set[tuple[str, str, str]] = set()
+        self.ids: dict[str, str] = {}
+        self.logical: dict[str, dict[str, Any]] = {}
+        self.bodies: dict[str, dict[str, Any]] = {}
+        self.written: list[str] = []
+
+    # -- plans -------------------------------------------------------------------------
+    def prefetch(self, plans: Sequence[Plan]) -> None:
+        """Look up every identifier the plans' writes match on, one search per type.
+
+        Later finds of those identifiers need no search of their own; what this
+        session writes is added as it is written, so the answers stay exact.
+        """
+        wanted: dict[str, set[Identifier]] = {}
+        for plan in plans:
+            for op in plan.ops:
+                if isinstance(op, Write) and op.match:
+                    wanted.setdefault(op.resource_type, set()).update(op.match)
+        for rtype in sorted(wanted):  # a fixed order: concurrent sessions lock alike
+            fresh = sorted(i for i in wanted[rtype] if (rtype, *i) not in self.covered)
+            for start in range(0, len(fresh), PREFETCH_CHUNK):
+                self._lookup(rtype, tuple(fresh[start : start + PREFETCH_CHUNK]))
+
+    def _lookup(self, rtype: str, idents: tuple[Identifier, ...]) -> None:
+        """Search each of ``idents``; record which stored resources have each of them.
+
+        One search per identifier: an index lookup each, where one search
+        OR-ing them would scan every identifier of the type.
+        """
+        found: dict[str, None] = {}
+        complete: list[Identifier] = []
+        for ident in idents:
+            self.session.lock_key(f"{rtype}?identifier={ident[0]}|{ident[1]}")
+            matches = self.session.search_ids(self._identifier_query(rtype, (ident,)),
+                                              MAX_MATCHES)
+            found.update((rid, None) for _, rid in matches)
+            if len(matches) < MAX_MATCHES:  # else too many to trust: left uncovered
+                complete.append(ident)
+        wanted = set(complete)
+        for rid, stored in self.session.read_many(rtype, list(found)).items():
+            if stored.body is None:
+                continue
+            for ident in orjson.loads(stored.body).get("identifier", ()):
+                pair = (ident.get("system"), ident.get("value"))
+                if pair in wanted:
+                    self.index.setdefault((rtype, *pair), set()).add(rid)
+        self.covered.update((rtype, s, v) for s, v in complete)
+
+    def apply(self, plan: Plan) -> list[str]:
+        """Apply every op of ``plan``; return the ``Type/id`` written for it."""
+        from carehub.hl7v2.merge import merge_patients
+
+        self.ids.clear()
+        self.logical.clear()
+        self.bodies.clear()
+        start = len(self.written)
+        for op in plan.ops:
+            if isinstance(op, Write):
+                self.write(op)
+            else:
+                merge_patients(self, op)
+        return self.written[start:]
+
+    def write(self, op: Write) -> None:
+        """Find, combine, resolve and store one write."""
+        rtype = op.resource_type
+        found = self._existing(op)
+        if found is None:
+            if op.missing == "fail":
+                shown = ", ".join(f"{s}|{v}" for s, v in op.match) or str(op.fixed_id)
+                raise MessageError(UNKNOWN_KEY, f"no stored {rtype} has identifier {shown}",
+                                   op.key_loc or op.loc)
+            if op.missing == "logical":
+                system, value = op.match[0]
+                self.logical[op.key] = {"type": rtype, "identifier": {"system": system,
+                                                                       "value": value}}
+                return
+            rid, old = op.fixed_id or new_id(), None
+        else:
+            rid, old = found
+            self._check_subject(op, old)
+            if op.policy == "keep":
+                self.ids[op.key] = f"{rtype}/{rid}"
+                self.bodies[op.key] = old
+                return
+        new = self.resolve(op.resource)
+        combine = MERGES.get(op.policy)
+        if combine is None:
+            raise MessageError(INTERNAL, f"unknown merge policy '{op.policy}'", op.loc)
+        combined = combine(old or {}, new, op)
+        for element in op.clear:
+            combined.pop(element, None)
+        body = {"resourceType": rtype, "id": rid}
+        body.update((k, v) for k, v in combined.items() if k not in ("resourceType", "id"))
+        self.ids[op.key] = f"{rtype}/{rid}"
+        self.bodies[op.key] = body
+        if old is not None and without_meta(old) == without_meta(body):
+            return
+        # checked when mapped and stored as mapped: no need to validate it again
+        checked = (op.checked and self.hub.validate is fhir_validate
+                   and without_meta(combined) == new)
+        self.put(body, op.loc, validated=checked)
+
+    def put(self, body: dict[str, Any], loc: Loc | None, *, validated: bool = False) -> None:
+        """Validate (unless ``validated``) and store ``body`` (a new version)."""
+        try:
+            if not validated:
+                self.hub.validate(body)
+        except Invalid as exc:
+            details = "; ".join(
+                f"{i.expression[0] if i.expression else ''}: {i.diagnostics}" for i in exc.issues
+            )
+            raise MessageError(
+                INTERNAL,
+                f"the {body['resourceType']} mapped from {loc} is not valid FHIR: {details}",
+                loc,
+            ) from None
+        self.session.put(body)
+        rtype, rid = body["resourceType"], body["id"]
+        self.written.append(f"{rtype}/{rid}")
+        for ident in body.get("identifier", ()):
+            key = (rtype, ident.get("system"), ident.get("value"))
+            if key in self.covered:
+                self.index.setdefault(key, set()).add(rid)
+
+    # -- finding ------------------------------------------------------------------------
+    def _existing(self, op: Write) -> tuple[str, dict[str, Any]] | None:
+        rtype = op.resource_type
+        if op.match:
+            exclude = {self.ids[k].split("/", 1)[1] for k in op.exclude_keys if k in self.ids}
+            return self.find(
+                rtype,
+                op.match,
+                op.key_loc or op.loc,
+                follow=rtype == "Patient" and op.options.get("follow", True),
+                exclude=exclude,
+                skip_old=bool(op.options.get("skip_old")),
+            )
+        if op.fixed_id:
+            stored = self.session.read(rtype, op.fixed_id)
+            if stored is not None and stored.body is not None:
+                return op.fixed_id, orjson.loads(stored.body)
+        return None
+
+    def find_all(
+        self,
+        rtype: str,
+        match: tuple[Identifier, ...],
+        exclude: Collection[str] = (),
+        *,
+        skip_old: bool = False,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Every stored ``rtype`` having one of the identifiers ``match``.
+
+        Ids in ``exclude`` are left out; with ``skip_old``, so are resources that
+        have the identifiers only with ``use`` ``old``.
+        """
+        keys = [(rtype, s, v) for s, v in match]
+        if not all(k in self.covered for k in keys):
+            self._lookup(rtype, match)
+        if all(k in self.covered for k in keys):
+            ids = sorted(set().union(*(self.index.get(k, ()) for k in keys)) - set(exclude))
+        else:  # too many matches to index them all: the first ones
+            ids = sorted({rid for ident in match
+                          for _, rid in self.session.search_ids(
+                              self._identifier_query(rtype, (ident,)), MAX_MATCHES)}
+                         - set(exclude))
+        if not ids:
+            return []
+        stored = self.session.read_many(rtype, ids)
+        wanted = set(match)
+        out = []
+        for i in ids:
+            item = stored.get(i)
+            if item is None or item.body is None:
+                continue
+            body = orjson.loads(item.body)
+            if any(
+                (x.get("system"), x.get("value")) in wanted
+                and not (skip_old and x.get("use") == "old")
+                for x in body.get("identifier", ())
+            ):
+                out.append((i, body))
+        return out
+
+    def _identifier_query(self, rtype: str, match: tuple[Identifier, ...]) -> SearchQuery:
+        """``rtype?identifier=s1|v1,s2|v2``: the parsed query of ``rtype`` with these values."""
+        template = self.queries.get(rtype)
+        if template is None:
+            template = self.hub.parser.parse(rtype, [("identifier", "s|v")], strict=True)
+            self.queries[rtype] = template
+        clause = template.criteria[0]
+        assert isinstance(clause, Clause)
+        values = tuple(TokenValue(system, value) for system, value in match)
+        return dataclasses.replace(template, criteria=(dataclasses.replace(clause, values=values),))
+
+    def find(
+        self,
+        rtype: str,
+        match: tuple[Identifier, ...],
+        loc: Loc | None,
+        *,
+        follow: bool = False,
+        exclude: Collection[str] = (),
+        skip_old: bool = False,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The one stored ``rtype`` the identifiers name, or None.
+
+        With ``follow``, a Patient ``replaced-by`` another is followed to it.
+
+        Raises:
+            MessageError: 205, the identifiers name several resources.
+        """
+        candidates = self.find_all(rtype, match, exclude, skip_old=skip_old)
+        if follow:
+            candidates = [self._follow(rtype, c) for c in candidates]
+        distinct = {rid: body for rid, body in candidates if rid not in exclude}
+        if len(distinct) > 1:
+            names = ", ".join(f"{rtype}/{rid}" for rid in sorted(distinct))
+            raise MessageError(
+                DUPLICATE_KEY, f"the identifiers name several stored resources: {names}", loc
+            )
+        if not distinct:
+            return None
+        return next(iter(distinct.items()))
+
+    def _follow(self, rtype: str, found: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+        rid, body = found
+        for _ in range(8):
+            target = next(
+                (
+                    link.get("other", {}).get("reference", "")
+                    for link in body.get("link", ())
+                    if link.get("type") == "replaced-by"
+                ),
+                "",
+            )
+            if not target.startswith(f"{rtype}/"):
+                break
+            stored = self.session.read(rtype, target.split("/", 1)[1])
+            if stored is None or stored.body is None:
+                break
+            rid, body = target.split("/", 1)[1], orjson.loads(stored.body)
+        return rid, body
+
+    def _check_subject(self, op: Write, old: dict[str, Any]) -> None:
+        if op.subject_key is None or op.subject_key not in self.ids:
+            return
+        stored = (old.get("subject") or {}).get("reference")
+        if stored and stored != self.ids[op.subject_key]:
+            raise MessageError(
+                DUPLICATE_KEY,
+                f"{op.resource_type} {', '.join(v for _, v in op.match)} belongs to {stored}, "
+                f"not to {self.ids[op.subject_key]}",
+                op.key_loc or op.loc,
+            )
+
+    # -- references ----------------------------------------------------------------------
+    def resolve(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``resource`` with its ``{"reference": "@key"}`` placeholders resolved.
+
+        A placeholder of a logical (not stored) write becomes a reference by identifier.
+
+        Raises:
+            MessageError: 207, a placeholder names no write of the plan (a mapping bug).
+        """
+        raw = orjson.dumps(resource)
+        if b'"@' in raw:
+            raw = PLACEHOLDER.sub(self._replacement, raw)
+        result: dict[str, Any] = orjson.loads(raw)
+        return result
+
+    def _replacement(self, match: re.Match[bytes]) -> bytes:
+        key = match.group(1).decode()
+        if key in self.ids:
+            return b'{"reference":' + orjson.dumps(self.ids[key]) + b"}"
+        if key in self.logical:
+            return orjson.dumps(self.logical[key])
+        raise MessageError(INTERNAL, f"the mapping refers to '@{key}', which it does not write")
+
+
+
+
+# -- combining with the stored resource -------------------------------------------------
+Merge = Callable[[dict[str, Any], dict[str, Any], Write], dict[str, Any]]
+
+
+def union_identifiers(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored identifiers, those with the same system and value updated, new ones added.
+
+    >>> union_identifiers([{"system": "s", "value": "1"}], [{"system": "s", "value": "2"}])
+    [{'system': 's', 'value': '1'}, {'system': 's', 'value': '2'}]
+    """
+    out = [dict(i) for i in old]
+    index = {(i.get("system"), i.get("value")): n for n, i in enumerate(out)}
+    for ident in new:
+        key = (ident.get("system"), ident.get("value"))
+        if key in index:
+            merged = {**out[index[key]], **ident}
+            if out[index[key]].get("use") == "old" and "use" not in ident:
+                merged["use"] = "old"
+            out[index[key]] = merged
+        else:
+            index[key] = len(out)
+            out.append(ident)
+    return out
+
+
+def merge_replace(old: dict[str, Any], new: dict[str, Any], op: Write) -> dict[str, Any]:
+    """The message's resource; the stored ``meta`` is kept."""
+    body = dict(new)
+    if "meta" in old:
+        body["meta"] = old["meta"]
+    return body
+
+
+def merge_shallow(old: dict[str, Any], new: dict[str, Any], op: Write) -> dict[str, Any]:
+    """The stored resource with the message's top-level elements; identifiers added."""
+    body = dict(old)
+    for key, value in new.items():
+        if key == "identifier":
+            body[key] = union_identifiers(old.get(key, []), value)
+        else:
+            body[key] = value
+    return body
+
+
+def merge_keep(old: dict[str, Any], new: dict[str, Any], op: Write) -> dict[str, Any]:
+    """The stored resource unchanged (a new one as the message gives it)."""
+    return dict(old) if old else new
+
+
+_DECEASED = ("deceasedBoolean", "deceasedDateTime")
+
+
+def merge_patient(old: dict[str, Any], new: dict[str, Any], op: Write) -> dict[str, Any]:
+    """The stored Patient with the demographics the message carries; identifiers added."""
+    body = dict(old)
+    for key, value in new.items():
+        if key == "identifier":
+            body[key] = union_identifiers(old.get(key, []), value)
+        elif key == "active" and old:
+            continue
+        else:
+            if key in _DECEASED:
+                for other in _DECEASED:
+                    body.pop(other, None)
+            body[key] = value
+    return body
+
+
+def _canonical(value: Any) -> bytes:
+    """JSON with sorted keys (stores such as PostgreSQL's JSONB reorder keys)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _place(entry: dict[str, Any]) -> Any:
+    loc = entry.get("location", {})
+    if loc.get("reference"):
+        return loc["reference"]
+    if loc.get("identifier"):
+        return (loc["identifier"].get("system"), loc["identifier"].get("value"))
+    return loc.get("display")
+
+
+def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(_place(a) == _place(b))
+
+
+def merge_encounter(old: dict[str, Any], new: dict[str, Any], op: Write) -> dict[str, Any]:
+    """The stored Encounter moved on by the event (see the module docstring)."""
+    opts = op.options
+    when: str | None = opts.get("time")
+    body = dict(old)
+    for key in ("subject", "priority", "serviceType"):
+        if key in new:
+            body[key] = new[key]
+    if "identifier" in new:
+        body["identifier"] = union_identifiers(old.get("identifier", []), new["identifier"])
+    if "class" in new:
+        body["class"] = new["class"]
+    elif "class" not in body and opts.get("default_class"):
+        body["class"] = opts["default_class"]
+    # participants: the message's participants replace the stored ones of the same type
+    if new.get("participant"):
+        types = {_canonical(p.get("type")) for p in new["participant"]}
+        kept = [p for p in old.get("participant", []) if _canonical(p.get("type")) not in types]
+        body["participant"] = kept + new["participant"]
+    # hospitalization: element by element
+    hosp = dict(old.get("hospitalization", {}))
+    hosp.update(new.get("hospitalization", {}))
+    if opts.get("period") == "reopen":
+        hosp.pop("dischargeDisposition", None)
+    if hosp:
+        body["hospitalization"] = hosp
+    else:
+        body.pop("hospitalization", None)
+    # period
+    period = dict(old.get("period", {}))
+    period.update(new.get("period", {}))
+    if opts.get("period") == "start" and "start" not in period and when:
+        period["start"] = when
+    if opts.get("period") == "end" and "end" not in period and when:
+        period["end"] = when
+    if opts.get("period") == "reopen":
+        period.pop("end", None)
+    if period:
+        body["period"] = period
+    body["location"] = _locations(old.get("location", []), new.get("location", []), opts, when)
+    if not body["location"]:
+        del body["location"]
+    # status
+    status = opts.get("status")
+    if status:
+        body["status"] = status
+    elif "status" not in body:
+        body["status"] = "finished" if period.get("end") else "in-progress"
+    first = [k for k in _ENCOUNTER_ORDER if k in body]
+    return {**{k: body[k] for k in first}, **{k: v for k, v in body.items() if k not in first}}
+
+
+_ENCOUNTER_ORDER = (
+    "resourceType", "id", "meta", "identifier", "status", "class", "priority", "serviceType",
+    "subject", "participant", "period", "hospitalization", "location",
+)
+
+
+def _locations(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], opts: dict[str, Any], when: str | None
+) -> list[dict[str, Any]]:
+    out = [dict(loc) for loc in old]
+    current = next((loc for loc in new if loc.get("status") == "active"), None)
+    prior = next((loc for loc in new if loc.get("status") == "completed"), None)
+
+    def close(loc: dict[str, Any]) -> None:
+        loc["status"] = "completed"
+        if when:
+            loc["period"] = {**loc.get("period", {}), "end": when}
+
+    if prior is not None and not any(_same_place(prior, loc) for loc in out):
+        out.append(prior)
+    if current is not None and not (out and _same_place(current, out[-1])):
+        # a new place: the open ones are left, the new one is entered
+        for loc in out:
+            if loc.get("status") == "active":
+                close(loc)
+        entry = dict(current)
+        if when and opts.get("transfer"):
+            entry["period"] = {"start": when}
+        out.append(entry)
+    if opts.get("discharge"):
+        for loc in out:
+            if loc.get("status") == "active":
+                close(loc)
+    if opts.get("period") == "reopen" and out and not any(
+        loc.get("status") == "active" for loc in out
+    ):
+        last = out[-1]
+        last["status"] = "active"
+        period = {k: v for k, v in last.get("period", {}).items() if k != "end"}
+        if period:
+            last["period"] = period
+        else:
+            last.pop("period", None)
+    return out
+
+
+MERGES: dict[str, Merge] = {
+    "patient": merge_patient,
+    "encounter": merge_encounter,
+    "shallow": merge_shallow,
+    "replace": merge_replace,
+    "keep": merge_keep,
+}

@@ -1,0 +1,276 @@
+"""The MLLP listener: asyncio TCP server, one ACK per message, in order per connection.
+
+``carehub hl7 listen --port 2575`` runs it. Each connection (one sending
+system) is read by its own task; the messages of a connection are
+acknowledged in the order they arrived, each ACK sent only once the message
+is committed to the store (or NAKed). Storing is done by one worker thread
+fed by a queue: messages that arrive together, from one connection or many,
+are handed to :meth:`~carehub.hl7v2.ingest.Ingestor.ingest_many` together,
+which shares store sessions between them without giving up per-message
+atomicity.
+
+Parsing and mapping (:func:`~carehub.hl7v2.ingest.prepare`, pure Python) and
+storing (SQL) are two stages of a pipeline: while one group of messages is
+being stored, the next is parsed, in a thread of its own or, with
+``parse_workers``, in separate processes (python-hl7 parsing holds the GIL,
+so that is how a second core helps).
+
+A killed listener loses nothing that it acknowledged (the ACK follows the
+commit); a sender that got no ACK sends the message again, and the ledger
+(:mod:`carehub.hl7v2.ledger`) answers it ``AA`` without storing it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from carehub.hl7v2.ingest import Ingestor, Prepared, Result, prepare
+from carehub.hl7v2.mapping import load_tables
+from carehub.hl7v2.mllp import DEFAULT_MAX_MESSAGE, Decoder, FrameTooLarge, frame
+
+log = logging.getLogger("carehub.hl7v2")
+
+READ_SIZE = 1 << 16
+
+Waiting = list[tuple[list[tuple[bytes, str]], "asyncio.Future[list[Result]]"]]
+
+
+def _watch_parent(parent: int) -> None:
+    """In a parse worker: exit as soon as the listener is gone.
+
+    A listener that is killed cannot stop its workers; without this they would
+    wait for work forever (holding its stdout and the parse queue open).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hl7-parent-watch", daemon=True).start()
+
+
+def prepare_batch(items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
+    """Parse and map messages (run in a parse worker process or thread)."""
+    tables = load_tables()
+    return [prepare(raw, source, tables) for raw, source in items]
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counts since the listener started."""
+
+    connections: int = 0
+    messages: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+
+
+class Listener:
+    """An MLLP server over an :class:`~carehub.hl7v2.ingest.Ingestor`.
+
+    Args:
+        ingestor: stores the messages.
+        host: address to listen on.
+        port: TCP port (0: any free port; :attr:`port` tells which).
+        max_batch: most messages handed to the store worker at once.
+        max_message: largest message accepted (bytes); a connection sending a
+            bigger frame is closed.
+        parse_workers: processes that parse and map messages (0: a thread of
+            the listener does).
+    """
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        host: str = "127.0.0.1",
+        port: int = 2575,
+        *,
+        max_batch: int = 64,
+        max_message: int = DEFAULT_MAX_MESSAGE,
+        parse_workers: int = 0,
+    ) -> None:
+        self.ingestor = ingestor
+        self.host = host
+        self.port = port
+        self.max_batch = max(1, max_batch)
+        self.max_message = max_message
+        self.stats = Stats()
+        self._server: asyncio.Server | None = None
+        self.parse_workers = max(0, parse_workers)
+        self._queue: asyncio.Queue[tuple[list[tuple[bytes, str]], asyncio.Future[list[Result]]]]
+        self._stored: asyncio.Queue[tuple[list[Prepared], Waiting]]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-store")
+        self._parser: Executor | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Open the socket and start the store worker."""
+        if self.parse_workers:
+            self._parser = ProcessPoolExecutor(
+                self.parse_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
+            # start the workers now (importing CareHub takes a moment)
+            await asyncio.get_running_loop().run_in_executor(self._parser, prepare_batch, [])
+        else:
+            self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-parse")
+        self._queue = asyncio.Queue()
+        self._stored = asyncio.Queue(maxsize=4)
+        self._tasks = [
+            asyncio.create_task(self._parse_stage(), name="hl7-parse"),
+            asyncio.create_task(self._store_stage(), name="hl7-store"),
+        ]
+        self._server = await asyncio.start_server(
+            self._handle, self.host, self.port, limit=READ_SIZE
+        )
+        sockets = self._server.sockets or ()
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        log.info("HL7 MLLP listener on %s:%d", self.host, self.port)
+
+    async def serve_forever(self) -> None:
+        """Serve until cancelled."""
+        if self._server is None:
+            await self.start()
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def close(self) -> None:
+        """Stop accepting, drop the connections, finish the queued work, stop the worker."""
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+        for task in list(self._connections):
+            task.cancel()
+        for task in list(self._connections):
+            with contextlib.suppress(BaseException):
+                await task
+        for worker in self._tasks:
+            worker.cancel()
+            with contextlib.suppress(BaseException):
+                await worker
+        self._store_thread.shutdown(wait=True)
+        if self._parser is not None:
+            self._parser.shutdown(wait=True, cancel_futures=True)
+
+    async def __aenter__(self) -> Listener:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- connections -------------------------------------------------------------------
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        self.stats.connections += 1
+        peer = writer.get_extra_info("peername")
+        source = f"mllp://{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "mllp"
+        decoder = Decoder(self.max_message)
+        try:
+            while True:
+                data = await reader.read(READ_SIZE)
+                if not data:
+                    break
+                messages = decoder.feed(data)
+                if not messages:
+                    continue
+                results = await self.submit([(m, source) for m in messages])
+                writer.write(b"".join(frame(r.ack_bytes()) for r in results))
+                await writer.drain()
+        except FrameTooLarge as exc:
+            log.warning("closing %s: %s", source, exc)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def submit(self, items: list[tuple[bytes, str]]) -> list[Result]:
+        """Queue messages for the store worker; their results, in order."""
+        future: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
+        await self._queue.put((items, future))
+        return await future
+
+    # -- the pipeline: parse, then store ------------------------------------------------
+    async def _parse_stage(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._parser is not None
+        while True:
+            batch: Waiting = [await self._queue.get()]
+            size = len(batch[0][0])
+            while size < self.max_batch and not self._queue.empty():
+                item = self._queue.get_nowait()
+                batch.append(item)
+                size += len(item[0])
+            flat = [m for items, _ in batch for m in items]
+            try:
+                prepared = await loop.run_in_executor(self._parser, prepare_batch, flat)
+            except Exception as exc:  # a parse worker died: fail these, carry on
+                log.exception("parsing %d messages failed", len(flat))
+                _fail(batch, exc)
+                continue
+            await self._stored.put((prepared, batch))
+
+    async def _store_stage(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            prepared, batch = await self._stored.get()
+            # parsed groups that queued up while the last one was being stored go together
+            while len(prepared) < self.max_batch and not self._stored.empty():
+                more, waiting = self._stored.get_nowait()
+                prepared, batch = prepared + more, batch + waiting
+            try:
+                results = await loop.run_in_executor(
+                    self._store_thread, self.ingestor.commit, prepared
+                )
+            except Exception as exc:
+                log.exception("storing %d messages failed", len(prepared))
+                _fail(batch, exc)
+                continue
+            self._count(results)
+            start = 0
+            for items, future in batch:
+                if not future.done():
+                    future.set_result(results[start : start + len(items)])
+                start += len(items)
+
+    def _count(self, results: list[Result]) -> None:
+        s = self.stats
+        s.batches += 1
+        s.messages += len(results)
+        for r in results:
+            if r.duplicate:
+                s.duplicates += 1
+            elif r.code == "AA":
+                s.accepted += 1
+            else:
+                s.rejected += 1
+
+
+def _fail(batch: Waiting, exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)

@@ -1,0 +1,605 @@
+"""Reading ER7 (pipe-and-hat) HL7 v2 messages: bytes → :class:`Message`.
+
+http://www.hl7.eu/HL7v2x/v251/std251/ch02.html (2.5 message construction rules,
+2.7 use of escape sequences in text fields)
+
+The structure (segments, fields, repetitions, components, subcomponents,
+with the delimiters the message declares in ``MSH-1``/``MSH-2``) is split by
+python-hl7 (:func:`hl7.parse`); :class:`Segment` and :class:`Rep` give a regular
+1-based view of it that never raises for absent parts (an absent field is
+``""``).
+
+Text is decoded in two steps, as the standard says:
+
+* **bytes → str** with the character set of ``MSH-18`` (``UNICODE UTF-8`` and
+  an empty ``MSH-18`` are UTF-8; ``8859/1``, ``ASCII``, Windows-1258 and the
+  others of ``mapping/defaults.json``; Windows-1258 text, whose tone marks are
+  combining characters, is composed to NFC). A message whose bytes are not
+  valid in its character set is rejected (``AR``, error 102 at ``MSH-18``).
+* **escape sequences** in each value (:func:`unescape`): ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\``
+  (and ``\\P\\``, v2.7 truncation) give back the delimiters, ``\\Xhh…\\`` are
+  bytes in the message's character set (UTF-8 when it is ``ASCII``, the way a
+  7-bit message carries other letters; consecutive ``\\X`` sequences are
+  joined before decoding, so UTF-8 sequences of Vietnamese letters split over
+  several of them decode correctly), ``\\.br\\`` is a line break, highlighting
+  (``\\H\\ \\N\\``) is dropped. Character-set switches (``\\C..\\``, ``\\M..\\``)
+  are not supported: such a value is an error 102 rather than garbled text.
+
+:func:`escape` is the inverse, used to write ER7 (ACKs, tests): a value
+unescaped and escaped again is the same text.
+
+The values of the encoding characters ``MSH-1`` and ``MSH-2`` are never unescaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import hl7  # type: ignore[import-untyped]
+
+from carehub.hl7v2.errors import DATA_TYPE, SEGMENT_SEQUENCE, Loc, MessageError
+
+DEFAULT_CHARSETS: Mapping[str, str] = {"": "utf-8", "UNICODE UTF-8": "utf-8", "ASCII": "ascii"}
+"""MSH-18 value → Python codec, when no mapping table is given."""
+
+_HEADER_NAMES = ("MSH", "BHS", "FHS")
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The delimiters of one message (``MSH-1`` and ``MSH-2``).
+
+    >>> Delimiters.from_msh("|", "^~\\\\&").component
+    '^'
+    """
+
+    field: str = "|"
+    component: str = "^"
+    repetition: str = "~"
+    escape: str = "\\"
+    subcomponent: str = "&"
+    truncation: str = ""
+
+    @classmethod
+    def from_msh(cls, field: str, encoding: str) -> Delimiters:
+        """The delimiters declared by ``MSH-1`` (``field``) and ``MSH-2`` (``encoding``).
+
+        Raises:
+            MessageError: fewer than four encoding characters, or repeated ones.
+        """
+        chars = field + encoding
+        if len(encoding) < 4 or len(set(chars)) != len(chars) or field.isalnum():
+            raise MessageError(
+                DATA_TYPE,
+                f"MSH-2 encoding characters '{encoding}' are not four distinct delimiters",
+                Loc("MSH", 1, 2),
+                ack="AR",
+            )
+        return cls(field, encoding[0], encoding[1], encoding[2], encoding[3], encoding[4:5])
+
+    @property
+    def encoding_characters(self) -> str:
+        """``MSH-2``."""
+        return (
+            self.component + self.repetition + self.escape + self.subcomponent + self.truncation
+        )
+
+
+DEFAULT_DELIMITERS = Delimiters()
+
+
+# -- escape sequences ------------------------------------------------------------------
+def escape(text: str, delims: Delimiters = DEFAULT_DELIMITERS, *, codec: str = "utf-8") -> str:
+    r"""Escape ``text`` for an ER7 value: delimiters, line breaks, and characters ``codec`` lacks.
+
+    Characters the character set cannot encode become ``\X..\`` with their
+    UTF-8 bytes (so with ``codec="ascii"`` every non-ASCII letter is escaped).
+
+    >>> escape("Nguyễn | Trần & con^A\\B")
+    'Nguyễn \\F\\ Trần \\T\\ con\\S\\A\\E\\B'
+    >>> escape("Đặng", codec="ascii")
+    '\\XC490\\\\XE1BAB7\\ng'
+    >>> escape("a\nb")
+    'a\\.br\\b'
+    """
+    e = delims.escape
+    table = {
+        delims.field: f"{e}F{e}",
+        delims.component: f"{e}S{e}",
+        delims.subcomponent: f"{e}T{e}",
+        delims.repetition: f"{e}R{e}",
+        e: f"{e}E{e}",
+        "\r": f"{e}.br{e}",
+        "\n": f"{e}.br{e}",
+    }
+    if delims.truncation:
+        table[delims.truncation] = f"{e}P{e}"
+    out: list[str] = []
+    for ch in text:
+        if ch in table:
+            if ch == "\n" and out and out[-1] == table["\r"]:
+                continue
+            out.append(table[ch])
+        elif ord(ch) < 0x80 or _encodable(ch, codec):
+            out.append(ch)
+        else:
+            out.append(f"{e}X{ch.encode('utf-8').hex().upper()}{e}")
+    return "".join(out)
+
+
+def _encodable(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_FORMATTING = {".br": "\n", ".sp": "\n", ".fi": "", ".nf": "", ".ce": "\n", "H": "", "N": ""}
+
+
+def unescape(
+    value: str,
+    delims: Delimiters = DEFAULT_DELIMITERS,
+    *,
+    codec: str = "utf-8",
+    loc: Loc | None = None,
+) -> str:
+    r"""The text of one ER7 value, escape sequences replaced.
+
+    Raises:
+        MessageError: 102 for ``\X`` bytes that are not valid in ``codec`` and
+            for character-set switches (``\C``, ``\M``).
+
+    >>> unescape(r"Nguy\XE1BB85\n \T\ Tr\XE1BAA7\n")
+    'Nguyễn & Trần'
+    >>> unescape(r"a\F\b\S\c\R\d\E\e\.br\f")
+    'a|b^c~d\\e\nf'
+    >>> unescape("no escapes")
+    'no escapes'
+    """
+    e = delims.escape
+    if e not in value:
+        return value
+    simple = {
+        "F": delims.field,
+        "S": delims.component,
+        "T": delims.subcomponent,
+        "R": delims.repetition,
+        "E": e,
+        "P": delims.truncation,
+    }
+    out: list[str] = []
+    pending = bytearray()
+    pos = 0
+    n = len(value)
+    while pos < n:
+        start = value.find(e, pos)
+        end = value.find(e, start + 1) if start >= 0 else -1
+        if start < 0 or end < 0:
+            _flush(out, pending, codec, loc)
+            out.append(value[pos:])
+            break
+        if start > pos:
+            _flush(out, pending, codec, loc)
+            out.append(value[pos:start])
+        body = value[start + 1 : end]
+        pos = end + 1
+        if body[:1] == "X" and len(body) > 1:
+            try:
+                pending.extend(bytes.fromhex(body[1:]))
+            except ValueError:
+                raise MessageError(
+                    DATA_TYPE, f"'{e}{body}{e}' is not a hexadecimal escape", loc
+                ) from None
+            continue
+        _flush(out, pending, codec, loc)
+        if body in simple:
+            out.append(simple[body])
+        elif body in _FORMATTING:
+            out.append(_FORMATTING[body])
+        elif body[:3] in (".sp", ".in", ".ti", ".sk"):
+            out.append("\n" if body.startswith(".sp") else " ")
+        elif body[:1] in ("C", "M"):
+            raise MessageError(
+                DATA_TYPE,
+                f"character-set switch '{e}{body}{e}' is not supported; send UTF-8 (MSH-18)",
+                loc,
+            )
+        elif body[:1] == "Z" or not body:
+            continue  # locally defined escape, or an empty one: dropped
+        else:
+            out.append(f"{e}{body}{e}")  # not an escape sequence: kept as written
+    _flush(out, pending, codec, loc)
+    return "".join(out)
+
+
+def _flush(out: list[str], pending: bytearray, codec: str, loc: Loc | None) -> None:
+    if not pending:
+        return
+    if codec == "ascii":
+        codec = "utf-8"  # a 7-bit message carries other letters as escaped UTF-8 bytes
+    try:
+        out.append(pending.decode(codec))
+    except UnicodeDecodeError as exc:
+        raise MessageError(
+            DATA_TYPE, f"hexadecimal escape is not valid {codec}: {exc.reason}", loc
+        ) from None
+    pending.clear()
+
+
+# -- bytes → text ----------------------------------------------------------------------
+def codec_of(charset: str, charsets: Mapping[str, str] = DEFAULT_CHARSETS) -> str:
+    """The Python codec of an ``MSH-18`` value.
+
+    Raises:
+        MessageError: an unknown character set (102 at MSH-18, rejected).
+
+    >>> codec_of("UNICODE UTF-8")
+    'utf-8'
+    """
+    key = charset.strip().upper()
+    if key in charsets:
+        return charsets[key]
+    raise MessageError(
+        DATA_TYPE, f"MSH-18 character set '{charset}' is not supported", Loc("MSH", 1, 18), ack="AR"
+    )
+
+
+def decode(raw: bytes, charsets: Mapping[str, str] = DEFAULT_CHARSETS) -> tuple[str, str]:
+    """Decode a message's bytes with the character set its ``MSH-18`` names.
+
+    Returns the text (segments separated by ``\\r``, line feeds accepted too)
+    and the codec used.
+
+    Raises:
+        MessageError: not starting with ``MSH``, unknown character set, or bytes
+            invalid in it (all rejected, ``AR``).
+
+    >>> decode("MSH|^~\\\\&|A||||||ADT^A08|1|P|2.5|||||VNM|UNICODE UTF-8\\rPID|||1||Lê".encode())[1]
+    'utf-8'
+    """
+    raw = raw.strip(b"\x0b\x1c\r\n \t\x00")
+    if raw[:3] != b"MSH" or len(raw) < 8:
+        raise MessageError(
+            SEGMENT_SEQUENCE, "the message does not start with an MSH segment", Loc("MSH"), ack="AR"
+        )
+    first = raw.split(b"\r", 1)[0].split(b"\n", 1)[0]
+    sep = first[3:4]
+    parts = first.split(sep)
+    charset = b""
+    if len(parts) > 17:
+        repetition = parts[1][1:2] or b"~"
+        charset = parts[17].split(repetition, 1)[0]
+    codec = codec_of(charset.decode("ascii", "replace"), charsets)
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise MessageError(
+            DATA_TYPE,
+            f"the message is not valid {codec} (byte {exc.start}): check MSH-18",
+            Loc("MSH", 1, 18),
+            ack="AR",
+        ) from None
+    if codec in _DECOMPOSED:
+        text = unicodedata.normalize("NFC", text)
+    return normalize_segments(text), codec
+
+
+_DECOMPOSED = frozenset({"cp1258"})
+"""Codecs that write Vietnamese tone marks as combining characters: composed (NFC)
+after decoding, so "Thị" is the same text whichever way it came."""
+
+
+def normalize_segments(text: str) -> str:
+    """Segments separated by single ``\\r``, blank lines dropped.
+
+    >>> normalize_segments("MSH|a\\r\\nPID|b\\n\\nPV1|c\\r")
+    'MSH|a\\rPID|b\\rPV1|c'
+    """
+    lines = text.replace("\r\n", "\r").replace("\n", "\r").split("\r")
+    return "\r".join(line for line in lines if line.strip())
+
+
+# -- the parsed message ---------------------------------------------------------------
+Field = list[list[list[str]]]
+"""One field: repetitions of components of subcomponents, still escaped."""
+
+
+class Rep:
+    """One repetition of a field: 1-based component/subcomponent access, unescaped."""
+
+    __slots__ = ("_comps", "_field", "_msg", "_rep", "_seg")
+
+    def __init__(
+        self, comps: list[list[str]], msg: Message, seg: Segment, field: int, rep: int
+    ) -> None:
+        self._comps = comps
+        self._msg = msg
+        self._seg = seg
+        self._field = field
+        self._rep = rep
+
+    @property
+    def loc(self) -> Loc:
+        """The field's location with this repetition number."""
+        return Loc(self._seg.name, self._seg.seq, self._field, self._rep)
+
+    def c(self, comp: int = 1, sub: int = 1) -> str:
+        """Component ``comp`` (subcomponent ``sub``), unescaped; ``""`` when absent."""
+        comps = self._comps
+        if comp > len(comps):
+            return ""
+        subs = comps[comp - 1]
+        if sub > len(subs):
+            return ""
+        value = subs[sub - 1]
+        if not value or value == '""':
+            return ""
+        if self._msg.delims.escape in value:
+            return self._msg.text_of(value, self.at(comp, sub))
+        return value
+
+    def subs(self, comp: int) -> list[str]:
+        """Every subcomponent of ``comp``, unescaped."""
+        if comp > len(self._comps):
+            return []
+        return [self.c(comp, i + 1) for i in range(len(self._comps[comp - 1]))]
+
+    def at(self, comp: int | None = None, sub: int | None = None) -> Loc:
+        """The location of one component of this repetition."""
+        return Loc(self._seg.name, self._seg.seq, self._field, self._rep, comp, sub)
+
+    @property
+    def empty(self) -> bool:
+        """Whether every component is empty."""
+        return not any(s and s != '""' for subs in self._comps for s in subs)
+
+    @property
+    def is_null(self) -> bool:
+        """Whether the value is the explicit null ``""`` (delete the stored value)."""
+        return self._comps == [['""']]
+
+    def __repr__(self) -> str:
+        return f"Rep({self.loc}: {self._comps!r})"
+
+
+class Segment:
+    """One segment: ``name``, its occurrence ``seq`` among same-named segments, its fields."""
+
+    __slots__ = ("_fields", "_msg", "_raw", "index", "name", "seq")
+
+    def __init__(self, name: str, seq: int, index: int, raw: Any, msg: Message) -> None:
+        self.name = name
+        self.seq = seq
+        self.index = index
+        self._raw = raw
+        self._msg = msg
+        self._fields: dict[int, Field] = {}
+
+    def loc(
+        self,
+        field: int | None = None,
+        comp: int | None = None,
+        rep: int | None = None,
+        sub: int | None = None,
+    ) -> Loc:
+        """A location in this segment."""
+        return Loc(self.name, self.seq, field, rep, comp, sub)
+
+    def field(self, n: int) -> Field:
+        """Field ``n`` (``MSH-n`` for the header), still escaped; ``[]`` when absent."""
+        cached = self._fields.get(n)
+        if cached is None:
+            raw = self._raw
+            cached = [] if n >= len(raw) else _norm_field(raw[n])
+            self._fields[n] = cached
+        return cached
+
+    def reps(self, n: int) -> list[Rep]:
+        """The non-empty repetitions of field ``n``."""
+        out = []
+        for i, comps in enumerate(self.field(n), 1):
+            rep = Rep(comps, self._msg, self, n, i)
+            if not rep.empty:
+                out.append(rep)
+        return out
+
+    def rep(self, n: int) -> Rep | None:
+        """The first non-empty repetition of field ``n``, or None."""
+        for i, comps in enumerate(self.field(n), 1):
+            rep = Rep(comps, self._msg, self, n, i)
+            if not rep.empty:
+                return rep
+        return None
+
+    def get(self, n: int, comp: int = 1, sub: int = 1) -> str:
+        """Component ``comp`` of the first repetition of field ``n``, unescaped (``""``: absent)."""
+        fld = self.field(n)
+        if not fld:
+            return ""
+        comps = fld[0]
+        if comp > len(comps):
+            return ""
+        subs = comps[comp - 1]
+        if sub > len(subs):
+            return ""
+        value = subs[sub - 1]
+        if not value or value == '""':
+            return ""
+        if self._msg.delims.escape in value:
+            return self._msg.text_of(value, Loc(self.name, self.seq, n, 1, comp, sub))
+        return value
+
+    def is_null(self, n: int) -> bool:
+        """Whether field ``n`` is the explicit null ``""``."""
+        return self.field(n) == [[['""']]]
+
+    def raw(self, n: int) -> str:
+        """Field ``n`` as written (escaped ER7), ``""`` when absent."""
+        raw = self._raw
+        if n >= len(raw):
+            return ""
+        return str(raw[n])
+
+    def __repr__(self) -> str:
+        return f"Segment({self.name}[{self.seq}])"
+
+
+def _norm_field(value: Any) -> Field:
+    """python-hl7's field (str, Field of str or of Repetitions...) as reps → comps → subs."""
+    if isinstance(value, str):
+        return [[[value]]]
+    reps: Field = []
+    for rep in value:
+        if isinstance(rep, str):
+            reps.append([[rep]])
+            continue
+        comps: list[list[str]] = []
+        for comp in rep:
+            comps.append([comp] if isinstance(comp, str) else [str(s) for s in comp])
+        reps.append(comps)
+    return reps
+
+
+class Message:
+    """A parsed HL7 v2 message.
+
+    Args:
+        text: the message (segments separated by ``\\r``), as :func:`decode` returns it.
+        codec: the character set its ``\\X`` escapes are decoded with.
+
+    Raises:
+        MessageError: python-hl7 cannot split it, or ``MSH-2`` is unusable (``AR``).
+    """
+
+    def __init__(self, text: str, codec: str = "utf-8") -> None:
+        self.text = text
+        self.codec = codec
+        if not text.startswith("MSH") or len(text) < 8:
+            raise MessageError(
+                SEGMENT_SEQUENCE, "the message does not start with an MSH segment", Loc("MSH"),
+                ack="AR",
+            )
+        end = text.find(text[3], 4)
+        self.delims = Delimiters.from_msh(text[3], text[4:end] if end > 0 else "")
+        try:
+            parsed = hl7.parse(text)
+        except Exception as exc:  # python-hl7 raises several kinds on malformed input
+            raise MessageError(
+                SEGMENT_SEQUENCE, f"the message cannot be parsed: {exc}", Loc("MSH"), ack="AR"
+            ) from None
+        self.segments: list[Segment] = []
+        self._by_name: dict[str, list[Segment]] = {}
+        for index, raw in enumerate(parsed):
+            name = str(raw[0]) if len(raw) else ""
+            same = self._by_name.setdefault(name, [])
+            seg = Segment(name, len(same) + 1, index, raw, self)
+            same.append(seg)
+            self.segments.append(seg)
+        for seg in self.segments:
+            if len(seg.name) != 3 or not seg.name.isalnum() or not seg.name.isupper():
+                raise MessageError(
+                    SEGMENT_SEQUENCE,
+                    f"segment {seg.index + 1} has no valid segment id ('{seg.name[:10]}')",
+                    Loc(seg.name[:3] or "???", seg.seq),
+                    ack="AR",
+                )
+        self.msh = self.segments[0]
+
+    # -- access ------------------------------------------------------------------------
+    def text_of(self, value: str, loc: Loc | None = None) -> str:
+        """One raw value unescaped with this message's delimiters and character set."""
+        if self.delims.escape not in value:
+            return value
+        return unescape(value, self.delims, codec=self.codec, loc=loc)
+
+    def first(self, name: str) -> Segment | None:
+        """The first segment called ``name``, or None."""
+        same = self._by_name.get(name)
+        return same[0] if same else None
+
+    def all(self, name: str) -> list[Segment]:
+        """Every segment called ``name``, in order."""
+        return self._by_name.get(name, [])
+
+    # -- header ------------------------------------------------------------------------
+    @property
+    def control_id(self) -> str:
+        """``MSH-10``."""
+        return self.msh.get(10)
+
+    @property
+    def message_code(self) -> str:
+        """``MSH-9.1`` (``ADT``)."""
+        return self.msh.get(9, 1).upper()
+
+    @property
+    def trigger_event(self) -> str:
+        """``MSH-9.2`` (``A01``)."""
+        return self.msh.get(9, 2).upper()
+
+    @property
+    def message_type(self) -> str:
+        """``ADT^A01``."""
+        return f"{self.message_code}^{self.trigger_event}"
+
+    @property
+    def version(self) -> str:
+        """``MSH-12.1``."""
+        return self.msh.get(12)
+
+    @property
+    def processing_id(self) -> str:
+        """``MSH-11.1``."""
+        return self.msh.get(11)
+
+    @property
+    def sender(self) -> str:
+        """Who sent it: ``MSH-3`` and ``MSH-4`` as written (the scope of ``MSH-10``)."""
+        return f"{self.msh.raw(3)}|{self.msh.raw(4)}"
+
+    @property
+    def sending_application(self) -> str:
+        """``MSH-3.1``."""
+        return self.msh.get(3)
+
+    @property
+    def timestamp(self) -> str:
+        """``MSH-7.1`` as written."""
+        return self.msh.get(7)
+
+    def digest(self) -> str:
+        """SHA-256 of the message with ``MSH-7`` blanked (a resend restamped by its sender
+        is the same message)."""
+        head, sep, rest = self.text.partition("\r")
+        parts = head.split(self.delims.field)
+        if len(parts) > 6:
+            parts[6] = ""
+        body = self.delims.field.join(parts) + sep + rest
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def parse_message(raw: bytes | str, charsets: Mapping[str, str] | None = None) -> Message:
+    """Decode and parse one message (character sets: those of ``mapping/defaults.json``).
+
+    Raises:
+        MessageError: see :func:`decode` and :class:`Message`.
+
+    >>> m = parse_message("MSH|^~\\\\&|HIS|BV|||20240105||ADT^A08|42|P|2.5\\r"
+    ...                   "PID|||BN1^^^BV^MR||L\\\\XC3AA\\\\")
+    >>> m.message_type, m.control_id, m.first("PID").get(5)
+    ('ADT^A08', '42', 'Lê')
+    """
+    if isinstance(raw, str):
+        return Message(normalize_segments(raw.strip("\x0b\x1c\r\n \t")))
+    if charsets is None:
+        from carehub.hl7v2.mapping import load_tables
+
+        charsets = load_tables().charsets
+    text, codec = decode(raw, charsets)
+    return Message(text, codec)
