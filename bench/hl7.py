@@ -246,6 +246,35 @@ def store_counts(data_dir: Path) -> dict[str, Any]:
     return {"resources": resources, "versions": versions, "ledger": ledger, "dead_letters": dead}
 
 
+# -- the machine ---------------------------------------------------------------------------
+SPIN = (
+    "import time\nt, c = time.perf_counter(), time.process_time()\nx = 0\n"
+    "for i in range(15_000_000):\n    x += i\n"
+    "print(time.perf_counter() - t, time.process_time() - c)"
+)
+
+
+def effective_cores(n: int) -> dict[str, float]:
+    """CPU a busy loop gets alone, and how many cores ``n`` of them get at once.
+
+    A virtual machine may list more cores than it can run at the same time;
+    this says how much parallel CPU the benchmark really had.
+    """
+    def spin(count: int) -> list[tuple[float, float]]:
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE)
+                 for _ in range(count)]
+        out = []
+        for p in procs:
+            wall, cpu = map(float, p.communicate()[0].split())
+            out.append((wall, cpu))
+        return out
+
+    (solo,) = spin(1)
+    together = spin(n)
+    cores = sum(cpu for _, cpu in together) / max(wall for wall, _ in together)
+    return {"loop_s_alone": round(solo[1], 2), "cores_in_parallel": round(cores, 2)}
+
+
 # -- runs --------------------------------------------------------------------------------
 def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]) -> dict[str, Any]:
     data = work / "run1"
@@ -261,17 +290,21 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
     cpu_workers -= base_workers
     listener.stop()
     total = sum(len(s) for s in plan)
+    sender_cpu = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
     return {
         "messages": total,
         "seconds": round(elapsed, 3),
         "messages_per_s": round(total / elapsed, 1),
+        "cpu_ms_per_message": round(
+            (cpu_listener + cpu_workers + sender_cpu) / total * 1000, 3
+        ),
         "acks": codes,
         "retries": retries,
         "listener_startup_s": round(startup, 2),
         "cpu_s": {  # while the messages were sent (start-up left out)
             "listener": round(cpu_listener, 2),
             "parse_workers": round(cpu_workers, 2),
-            "sender": round((own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime), 2),
+            "sender": round(sender_cpu, 2),
         },
         "store": store_counts(data),
     }
@@ -337,10 +370,15 @@ def main() -> int:
         shutil.rmtree(work / name, ignore_errors=True)
 
     plan = streams(args.patients, args.connections)
+    machine = effective_cores(len(cpus))
+    print(f"machine: {len(cpus)} cores listed; {len(cpus)} busy loops at once got "
+          f"{machine['cores_in_parallel']} cores; one loop alone took {machine['loop_s_alone']} s "
+          "of CPU")
     report: dict[str, Any] = {
         "python": platform.python_version(),
-        "machine": platform.processor() or platform.machine(),
+        "cpu_model": platform.processor() or platform.machine(),
         "cpus": len(cpus),
+        "machine": machine,
         "connections": args.connections,
         "parse_workers": args.parse_workers,
         "max_batch": args.max_batch,
@@ -352,7 +390,8 @@ def main() -> int:
     print(f"throughput: {first['messages']} ADT/ORU messages over MLLP in {first['seconds']} s "
           f"= {rate:,.0f} messages/s on {len(cpus)} cores "
           f"({'meets' if rate >= TARGET else 'below'} the {TARGET:,.0f}/s target); "
-          f"ACKs {first['acks']}; CPU s {first['cpu_s']}")
+          f"ACKs {first['acks']}; CPU s {first['cpu_s']}, "
+          f"{first['cpu_ms_per_message']} ms of CPU per message")
     ok = first["acks"].get("AA", 0) == first["messages"]
     if not args.skip_kill:
         second = run_kill_restart(args, work, plan)

@@ -3,17 +3,23 @@
 ``carehub hl7 listen --port 2575`` runs it. Each connection (one sending
 system) is read by its own task; the messages of a connection are
 acknowledged in the order they arrived, each ACK sent only once the message
-is committed to the store (or NAKed). Storing is done by one worker thread
-fed by a queue: messages that arrive together, from one connection or many,
-are handed to :meth:`~carehub.hl7v2.ingest.Ingestor.ingest_many` together,
-which shares store sessions between them without giving up per-message
-atomicity.
+is committed to the store (or NAKed).
 
-Parsing and mapping (:func:`~carehub.hl7v2.ingest.prepare`, pure Python) and
-storing (SQL) are two stages of a pipeline: while one group of messages is
-being stored, the next is parsed, in a thread of its own or, with
-``parse_workers``, in separate processes (python-hl7 parsing holds the GIL,
-so that is how a second core helps).
+Behind the connections is a two-stage pipeline fed by one queue:
+
+1. **parse**: :func:`~carehub.hl7v2.ingest.prepare` (decode, parse, check,
+   map, validate the mapped resources; pure Python, no store) in jobs of up
+   to ``parse_chunk`` messages, in ``parse_workers`` separate processes
+   (python-hl7 holds the GIL: that is how a second core helps), or in a
+   thread with ``parse_workers=0``;
+2. **store**: one thread runs :meth:`~carehub.hl7v2.ingest.Ingestor.commit`
+   on every parsed message waiting (up to ``max_batch``), from one
+   connection or many, sharing store sessions between them without giving
+   up per-message atomicity.
+
+While one group is stored the next is parsed. Spawned parse workers exit by
+themselves when the listener dies (so a program using ``parse_workers`` must
+be importable without side effects, as ``multiprocessing``'s spawn requires).
 
 A killed listener loses nothing that it acknowledged (the ACK follows the
 commit); a sender that got no ACK sends the message again, and the ledger
@@ -89,6 +95,8 @@ class Listener:
             bigger frame is closed.
         parse_workers: processes that parse and map messages (0: a thread of
             the listener does).
+        parse_chunk: most messages per parse job (the store stage takes all
+            the parsed ones waiting, up to ``max_batch``).
     """
 
     def __init__(
@@ -100,6 +108,7 @@ class Listener:
         max_batch: int = 64,
         max_message: int = DEFAULT_MAX_MESSAGE,
         parse_workers: int = 0,
+        parse_chunk: int = 8,
     ) -> None:
         self.ingestor = ingestor
         self.host = host
@@ -109,6 +118,7 @@ class Listener:
         self.stats = Stats()
         self._server: asyncio.Server | None = None
         self.parse_workers = max(0, parse_workers)
+        self.parse_chunk = max(1, min(parse_chunk, self.max_batch))
         self._queue: asyncio.Queue[tuple[list[tuple[bytes, str]], asyncio.Future[list[Result]]]]
         self._stored: asyncio.Queue[tuple[list[Prepared], Waiting]]
         self._tasks: list[asyncio.Task[None]] = []
@@ -130,7 +140,7 @@ class Listener:
         else:
             self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-parse")
         self._queue = asyncio.Queue()
-        self._stored = asyncio.Queue(maxsize=4)
+        self._stored = asyncio.Queue(maxsize=max(4, 2 * self.max_batch // self.parse_chunk))
         self._tasks = [
             asyncio.create_task(self._parse_stage(), name="hl7-parse"),
             asyncio.create_task(self._store_stage(), name="hl7-store"),
@@ -198,10 +208,10 @@ class Listener:
                 await writer.drain()
         except FrameTooLarge as exc:
             log.warning("closing %s: %s", source, exc)
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
-        except asyncio.CancelledError:
-            pass
+        except Exception:  # storing failed unexpectedly: no ACK, the sender will resend
+            log.exception("dropping the connection of %s", source)
         finally:
             self._connections.discard(task)
             writer.close()
@@ -221,7 +231,8 @@ class Listener:
         while True:
             batch: Waiting = [await self._queue.get()]
             size = len(batch[0][0])
-            while size < self.max_batch and not self._queue.empty():
+            # small parse jobs: the store stage starts on the first while the next is parsed
+            while size < self.parse_chunk and not self._queue.empty():
                 item = self._queue.get_nowait()
                 batch.append(item)
                 size += len(item[0])

@@ -41,9 +41,8 @@ def test_check_plan_marks_what_is_valid_as_mapped() -> None:
 def test_an_invalid_resource_fails_the_whole_plan(env: Env) -> None:
     plan = _plan("nonsense")
     check_plan(plan, validate)
-    with pytest.raises(MessageError) as info:
-        with env.hub.store.session(write=True) as session:
-            Applier(env.hub, session).apply(plan)
+    with pytest.raises(MessageError) as info, env.hub.store.session(write=True) as session:
+        Applier(env.hub, session).apply(plan)
     assert info.value.code == "207"
     assert str(info.value.loc) == "OBX[2]"
     assert "Observation.status" in info.value.message
