@@ -16,11 +16,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from npm_tarball import DEFAULT_CACHE, npm_pack
 
 from carehub.errors import CareHubError
 from carehub.fhir_model.tables_build import dump_table
@@ -29,29 +28,11 @@ from carehub.ips.tables_build import (
     IPS_VERSION,
     build_ips_table,
     read_ips_tarball,
-    tarball_name,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "carehub" / "ips" / "data" / "ips_tables.json"
-DEFAULT_CACHE = Path(
-    os.environ.get("CAREHUB_NPM_CACHE", Path.home() / ".cache" / "carehub" / "npm")
-)
 
-
-def npm_pack(package: str, version: str, cache: Path) -> Path:
-    """The tarball of ``package@version`` in ``cache``, fetched with ``npm pack`` if absent."""
-    target = cache / tarball_name(package, version)
-    if target.is_file():
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("npm is not installed; give --tarball instead")
-    cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [npm, "pack", f"{package}@{version}", "--pack-destination", str(cache)], check=True
-    )
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,19 +19,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
 from typing import Any
 
+from npm_tarball import DEFAULT_CACHE, npm_pack
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "carehub" / "terminology" / "data"
-DEFAULT_CACHE = Path(
-    os.environ.get("CAREHUB_NPM_CACHE", Path.home() / ".cache" / "carehub" / "npm")
-)
 THO_PACKAGE, THO_VERSION = "hl7.terminology.r4", "7.0.1"
 HL7_CODE_SYSTEMS = tuple(
     f"http://terminology.hl7.org/CodeSystem/{name}"
@@ -89,20 +85,6 @@ def hl7_table(tarball: Path) -> dict[str, Any]:
         "code_systems": sorted(systems, key=lambda s: s["url"]),
     }
 
-
-def npm_pack(package: str, version: str, cache: Path) -> Path:
-    """The tarball of ``package@version`` in ``cache``, fetched with ``npm pack`` if absent."""
-    target = cache / f"{package}-{version}.tgz"
-    if target.is_file():
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("npm is not installed; give --tarball instead")
-    cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [npm, "pack", f"{package}@{version}", "--pack-destination", str(cache)], check=True
-    )
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:
