@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from carehub.clinical.inputs import InvalidInput, number
 from carehub.clinical.inputs import sex as checked_sex
@@ -117,6 +118,17 @@ def creatinine_input(
 
 def _age(age: object) -> float:
     return min(number("age", age, 0, 130, "years"), AGE_CAP)
+
+
+def _adult_result(
+    rule: str, guideline: Guideline, inputs: dict[str, object], egfr: Callable[[], float]
+) -> Result:
+    """The eGFR result of ``rule``, or not applicable under :data:`MIN_AGE` (``inputs["age"]``)."""
+    age = inputs["age"]
+    assert isinstance(age, float | int)
+    if age < MIN_AGE:
+        return not_applicable(rule, guideline, ADULTS_ONLY, inputs)
+    return _result(rule, guideline, egfr(), inputs)
 
 
 def _result(rule: str, guideline: Guideline, egfr: float, inputs: dict[str, object]) -> Result:
@@ -218,12 +230,10 @@ def ckd_epi_2021_creatinine(
     years = _age(age)
     s = checked_sex(sex)
     inputs: dict[str, object] = {"scr_mg_dl": scr_value, "age": years, "sex": s}
-    if years < MIN_AGE:
-        return not_applicable(
-            "ckd_epi_2021_creatinine", CKD_EPI_2021_CR, ADULTS_ONLY, inputs
-        )
-    egfr = egfr_creatinine_2021(scr_value, years, s)
-    return _result("ckd_epi_2021_creatinine", CKD_EPI_2021_CR, egfr, inputs)
+    return _adult_result(
+        "ckd_epi_2021_creatinine", CKD_EPI_2021_CR, inputs,
+        lambda: egfr_creatinine_2021(scr_value, years, s),
+    )
 
 
 def _cystatin(scys_mg_l: object) -> float:
@@ -258,11 +268,10 @@ def ckd_epi_2021_creatinine_cystatin(
     years = _age(age)
     s = checked_sex(sex)
     inputs: dict[str, object] = {"scr_mg_dl": scr_value, "scys_mg_l": cys, "age": years, "sex": s}
-    rule = "ckd_epi_2021_creatinine_cystatin"
-    if years < MIN_AGE:
-        return not_applicable(rule, CKD_EPI_2021_CR_CYS, ADULTS_ONLY, inputs)
-    egfr = egfr_creatinine_cystatin_2021(scr_value, cys, years, s)
-    return _result(rule, CKD_EPI_2021_CR_CYS, egfr, inputs)
+    return _adult_result(
+        "ckd_epi_2021_creatinine_cystatin", CKD_EPI_2021_CR_CYS, inputs,
+        lambda: egfr_creatinine_cystatin_2021(scr_value, cys, years, s),
+    )
 
 
 def ckd_epi_2012_cystatin(*, age: float, sex: str, scys_mg_l: float) -> Result:
@@ -278,12 +287,10 @@ def ckd_epi_2012_cystatin(*, age: float, sex: str, scys_mg_l: float) -> Result:
     years = _age(age)
     s = checked_sex(sex)
     inputs: dict[str, object] = {"scys_mg_l": cys, "age": years, "sex": s}
-    if years < MIN_AGE:
-        return not_applicable(
-            "ckd_epi_2012_cystatin", CKD_EPI_2012_CYS, ADULTS_ONLY, inputs
-        )
-    egfr = egfr_cystatin_2012(cys, years, s)
-    return _result("ckd_epi_2012_cystatin", CKD_EPI_2012_CYS, egfr, inputs)
+    return _adult_result(
+        "ckd_epi_2012_cystatin", CKD_EPI_2012_CYS, inputs,
+        lambda: egfr_cystatin_2012(cys, years, s),
+    )
 
 
 RULES = {
