@@ -141,6 +141,19 @@ SETTINGS: tuple[Setting, ...] = (
         "2g",
         "`spark.driver.memory` of the warehouse's Spark session (local masters).",
     ),
+    # -- research extracts: de-identification (carehub/research/deid, carehub/research/extract) --
+    Setting(
+        "CAREHUB_RESEARCH_SECRET",
+        "",
+        "Secret each research project's pseudonym key is derived from (HMAC-SHA256 of the "
+        "project id), so projects cannot be linked; extracts are refused while it is empty.",
+    ),
+    Setting(
+        "CAREHUB_RESEARCH_POLICY",
+        "default",
+        "De-identification policy of research extracts: a shipped policy name (`default`, "
+        "`year-dates`) or a YAML/JSON policy file.",
+    ),
     Setting(
         "CAREHUB_FORECAST_JOBS",
         "1",
@@ -301,6 +314,93 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "CSV (columns `code,title`) of the Vietnamese ICD-10 titles the hospital uses, served "
         "as `vi` designations by the terminology operations; empty: English (WHO) titles only.",
+    ),
+    # -- web application (carehub/web) --
+    Setting(
+        "CAREHUB_WEB_LANGUAGE",
+        "vi",
+        "Default language of the web application under `/app` (`vi` or `en`); users switch "
+        "with the header link (a cookie) or `?lang=`.",
+    ),
+    Setting(
+        "CAREHUB_WEB_PAGE_SIZE",
+        "50",
+        "Rows per page of the web application's screening worklists.",
+        int,
+    ),
+    # -- telemedicine (carehub/telemed) --
+    Setting(
+        "CAREHUB_TELEMED_JOIN_SECRET",
+        "",
+        "HMAC secret that signs video-room join tokens; empty: a random secret per server "
+        "start (set it when several server processes share rooms' tokens).",
+    ),
+    Setting("CAREHUB_TELEMED_JOIN_SECONDS", "120", "Seconds a room join token is valid.", int),
+    Setting(
+        "CAREHUB_TELEMED_ROOM_SIZE",
+        "4",
+        "Most people in one video room (a full mesh: each sends its media to every other).",
+        int,
+    ),
+    Setting(
+        "CAREHUB_TELEMED_STUN_URLS",
+        "",
+        "Comma-separated STUN URLs given to browsers, e.g. `stun:turn.hospital.vn:3478`.",
+    ),
+    Setting(
+        "CAREHUB_TELEMED_TURN_URLS",
+        "",
+        "Comma-separated TURN URLs, e.g. `turn:turn.hospital.vn:3478?transport=udp,"
+        "turns:turn.hospital.vn:5349` (a coturn server in production).",
+    ),
+    Setting(
+        "CAREHUB_TELEMED_TURN_SECRET",
+        "",
+        "The TURN server's shared secret (coturn `static-auth-secret` with `use-auth-secret`); "
+        "set: each participant gets time-limited HMAC credentials.",
+    ),
+    Setting("CAREHUB_TELEMED_TURN_TTL", "3600", "Seconds TURN credentials stay valid.", int),
+    Setting(
+        "CAREHUB_TELEMED_REMINDER_HOURS",
+        "24",
+        "Appointments starting within this many hours get their reminder when reminders run.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_TELEMED_SMS_URL",
+        "",
+        "SMS gateway endpoint; reminders are POSTed as JSON `{\"to\", \"text\"}`. Empty: no SMS.",
+    ),
+    Setting("CAREHUB_TELEMED_SMS_TOKEN", "", "Bearer token for the SMS gateway."),
+    Setting(
+        "CAREHUB_TELEMED_CHAT_URL",
+        "",
+        "Chat-app gateway endpoint (e.g. a Zalo OA bridge), same JSON as SMS. Empty: no chat.",
+    ),
+    Setting("CAREHUB_TELEMED_CHAT_TOKEN", "", "Bearer token for the chat gateway."),
+    Setting("CAREHUB_TELEMED_SMTP_HOST", "", "SMTP server for e-mail reminders; empty: no e-mail."),
+    Setting("CAREHUB_TELEMED_SMTP_PORT", "587", "SMTP port.", int),
+    Setting("CAREHUB_TELEMED_SMTP_FROM", "", "Sender address of e-mail reminders."),
+    Setting("CAREHUB_TELEMED_SMTP_USER", "", "SMTP user (STARTTLS and login when set)."),
+    Setting("CAREHUB_TELEMED_SMTP_PASSWORD", "", "SMTP password."),
+    # -- home monitoring (carehub/telemed/monitoring) --
+    Setting(
+        "CAREHUB_MONITORING_PROGRAMME",
+        "general",
+        "Programme whose alert thresholds apply to patients without a monitoring Goal "
+        "(general, hypertension, diabetes, heart-failure, copd).",
+    ),
+    Setting(
+        "CAREHUB_MONITORING_TREND_DAYS",
+        "90",
+        "Days of home readings shown in trends by default.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_MONITORING_MAX_BATCH",
+        "100",
+        "Most readings one home-monitoring request may submit.",
+        int,
     ),
 )
 

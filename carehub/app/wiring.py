@@ -92,6 +92,13 @@ def build_app(
         terminology=build_terminology(settings),
     )
     add_service_routers(app, settings)
+    from carehub.app.research_wiring import add_research
+
+    add_research(app, settings)
+    add_web(app, settings, hub)
+    from carehub.app.telemed_wiring import add_telemed
+
+    add_telemed(app, settings, hub)  # before security: it keeps the unguarded store
     from carehub.app.security_wiring import install_security
 
     install_security(app, settings, hub)  # last: its middleware covers every route
@@ -140,6 +147,19 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
             lambda: warehouse_demand(settings), n_jobs=settings["CAREHUB_FORECAST_JOBS"]
         )
     )
+
+
+def add_web(app: FastAPI, settings: Settings, hub: Hub) -> None:
+    """Mount the web application (``/app``, with ``/`` redirecting to it)."""
+    from carehub.web.app import WebConfig, web_routers
+
+    config = WebConfig(
+        default_lang=settings["CAREHUB_WEB_LANGUAGE"],
+        page_size=settings["CAREHUB_WEB_PAGE_SIZE"],
+        warehouse_path=settings.warehouse_path,
+    )
+    for router in web_routers(hub, config):
+        app.include_router(router)
 
 
 def warehouse_demand(settings: Settings) -> Any:

@@ -83,6 +83,7 @@ def demo(
 
     app = build_app(settings, hub.store)
     base = f"http://{settings['CAREHUB_HOST']}:{settings['CAREHUB_PORT']}"
+    console.print(f"carehub: web application {base}/app/")
     console.print(f"carehub: FHIR R4 API      {base}{FHIR_BASE_PATH}/metadata")
     console.print(f"carehub: patients        {base}{FHIR_BASE_PATH}/Patient?_count=10")
     console.print(f"carehub: API docs        {base}/docs")

@@ -25,6 +25,7 @@ from carehub.cli.demo import demo
 from carehub.cli.hl7 import app as hl7_app
 from carehub.cli.import_data import import_data
 from carehub.cli.ops import app as ops_app
+from carehub.cli.research import app as research_app
 from carehub.cli.screening import app as screening_app
 from carehub.cli.serve import serve
 from carehub.cli.show_settings import show_settings
@@ -106,3 +107,4 @@ app.add_typer(vn_insurance_app, name="vn-insurance")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(audit_app, name="audit")
+app.add_typer(research_app, name="research")

@@ -92,6 +92,7 @@ def serve(
         f"{'on' if settings['CAREHUB_AUTH'] else 'OFF (insecure development mode)'})",
         err=True,
     )
+    typer.echo(f"carehub: web application at http://{shown_host}:{bound_port}/app/", err=True)
     uvicorn.run(
         api,
         host=bound_host,

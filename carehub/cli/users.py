@@ -36,7 +36,8 @@ def _accounts() -> Accounts:
 def add_user(
     username: str,
     role: Annotated[str, typer.Option(help="clinician, nurse, pharmacist, manager, researcher, "
-                                      "data_engineer, privacy_officer, admin or patient.")],
+                                      "data_steward, data_engineer, privacy_officer, admin "
+                                      "or patient.")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                           confirmation_prompt=True)],
     fhir_user: Annotated[str | None, typer.Option(help="Practitioner/x or Patient/y.")] = None,

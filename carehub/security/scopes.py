@@ -33,6 +33,8 @@ ADMIN = "carehub.admin"
 AUDIT = "carehub.audit"
 OPS = "carehub.ops"
 CDS = "carehub.cds"
+RESEARCH = "carehub.research"  # research access requests (researchers)
+RESEARCH_STEWARD = "carehub.research.steward"  # deciding them (data stewards)
 
 
 @dataclass(frozen=True, slots=True, order=True)

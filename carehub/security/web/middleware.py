@@ -18,6 +18,11 @@ In order, for each HTTP request:
 5. the request runs with its grant and access record in context (the storage
    guard enforces the scopes per resource), and its AuditEvent is queued.
 
+The web application's pages (``/app/...``) may carry the token in the
+HttpOnly ``carehub_session`` cookie instead of the header (the cookie is
+accepted nowhere else); a browser asking such a page for HTML without a
+valid token is redirected to the sign-in page instead of getting a 401.
+
 A pure ASGI middleware (no per-request task or body buffering). Log lines
 carry the route template, status and client, never paths, queries or bodies.
 """
@@ -28,7 +33,10 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from starlette.requests import cookie_parser
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carehub.audit.event import AuditInput
@@ -61,6 +69,10 @@ DOCS_CSP = (
     "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; frame-ancestors 'none'"
 )
 _BULK_STATUS = ("/fhir/$bulk-status/{job_id}", "/fhir/$bulk-file/{job_id}/{name}")
+#: the web application's session cookie (an access token), accepted only under WEB_PREFIX
+SESSION_COOKIE = "carehub_session"
+WEB_PREFIX = "/app/"
+WEB_SIGNIN = "/app/signin"
 
 
 class _TooLarge(Exception):
@@ -80,6 +92,31 @@ def bearer_token(headers: dict[str, str]) -> str | None:
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def session_token(headers: dict[str, str], path: str) -> str | None:
+    """The web session cookie's token, for web application paths only.
+
+    >>> session_token({"cookie": "a=1; carehub_session=tok"}, "/app/patients")
+    'tok'
+    >>> session_token({"cookie": "carehub_session=tok"}, "/fhir/Patient") is None
+    True
+    """
+    if not path.startswith(WEB_PREFIX):
+        return None
+    return cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE) or None
+
+
+def signin_redirect(scope: Scope, headers: dict[str, str]) -> RedirectResponse | None:
+    """A redirect to the sign-in page for a browser asking a web page without a token."""
+    path: str = scope["path"]
+    if not path.startswith(WEB_PREFIX) or scope["method"] not in ("GET", "HEAD"):
+        return None
+    if "text/html" not in headers.get("accept", ""):
+        return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = path + (f"?{query}" if query else "")
+    return RedirectResponse(f"{WEB_SIGNIN}?{urlencode({'next': target})}", status_code=303)
 
 
 def satisfies(grant: Grant, needs: tuple[str, ...]) -> bool:
@@ -175,7 +212,7 @@ class SecurityMiddleware:
 
         started = time.perf_counter()
         record = AccessRecord()
-        token = bearer_token(headers)
+        token = bearer_token(headers) or session_token(headers, path)
         grant = self.server.bearer(token) if token else None
         audit = AuditInput(
             recorded=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -183,6 +220,11 @@ class SecurityMiddleware:
             query=scope.get("query_string", b"").decode("latin-1"), status=0, ip=client_ip,
         )
         if grant is None:
+            redirect = signin_redirect(scope, headers)
+            if redirect is not None:
+                await redirect(scope, receive, secure_send)
+                self._finish(audit, record, 303, started)
+                return
             response = error_response(Unauthorized(
                 "an access token is required" if token is None
                 else "the access token is not valid (unknown, expired or revoked)"))

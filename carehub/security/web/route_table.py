@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.routing import compile_path
 
-from carehub.security.scopes import ADMIN, AUDIT, CDS, OPS
+from carehub.security.scopes import ADMIN, AUDIT, CDS, OPS, RESEARCH, RESEARCH_STEWARD
 
 #: (path template, method or "*") anyone may call
 PUBLIC: frozenset[tuple[str, str]] = frozenset({
@@ -39,9 +39,24 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset({
     ("/openapi.json", "*"),
     ("/docs", "*"),
     ("/docs/oauth2-redirect", "*"),
+    # the web application: redirects to its home, sign-in and sign-out (CSRF-checked)
+    ("/", "*"),
+    ("/app", "*"),
+    ("/app/signin", "*"),
+    ("/app/signout", "*"),
+    # telemedicine: the video room page and its assets hold no data (the join token
+    # in the URL fragment is checked by the signalling WebSocket)
+    ("/telemed/room/{appointment_id}", "GET"),
+    ("/telemed/static/{name}", "GET"),
+    # the public self-assessment (answers are scored, never stored) and health education
+    ("/app/self-check", "GET"),
+    ("/app/self-check/{qid}", "*"),
+    ("/app/education", "GET"),
+    ("/app/education/{programme}", "GET"),
+    ("/app/education/{programme}/{item_id}", "GET"),
 })
 #: path prefixes whose routes are public (static files)
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/app/static/")
 
 FHIR_DATA = "fhir-data"  # any patient/, user/ or system/ scope; details are enforced per access
 AUTHENTICATED = "authenticated"
@@ -53,7 +68,12 @@ REQUIREMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/audit/", (AUDIT, ADMIN)),
     ("/ops/", (OPS, ADMIN)),
     ("/cds-services", (CDS, ADMIN)),
+    ("/research/", (RESEARCH, RESEARCH_STEWARD, ADMIN)),  # access requests
+    ("/research/steward/", (RESEARCH_STEWARD, ADMIN)),  # deciding them
     ("/auth/", (STAFF,)),
+    ("/app/", (FHIR_DATA,)),  # web pages: data access is checked per resource by the guard
+    ("/app/ops", (OPS, ADMIN)),  # the operations dashboard
+    ("/telemed/", (FHIR_DATA,)),  # telemedicine API: its own rules on the token's person
 )
 
 

@@ -1,0 +1,1 @@
+"""The screens of the web application, one module per screen (see :mod:`carehub.web`)."""
