@@ -34,6 +34,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -50,7 +51,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 # This file is called hl7.py: keep its folder off the path, or it would shadow the
-# python-hl7 package (``import hl7``) that CareHub parses messages with.
+# python-hl7 package (``import hl7``) that CareHub's tests compare its parser with.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(REPO))
 
@@ -144,6 +145,8 @@ class ListenerProcess:
         self.port = port
         self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
+        self.output = b""
+        self._drain: threading.Thread | None = None
 
     def start(self) -> float:
         """Start it; return the seconds it took to listen."""
@@ -167,7 +170,13 @@ class ListenerProcess:
         line = self.proc.stdout.readline()
         if b"listener on" not in line:
             raise RuntimeError(f"the listener did not start: {line!r}")
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        self.output = b""
+
+        def drain(out: Any) -> None:
+            self.output = out.read()
+
+        self._drain = threading.Thread(target=drain, args=(self.proc.stdout,), daemon=True)
+        self._drain.start()
         return time.perf_counter() - t0
 
     def kill(self) -> None:
@@ -181,6 +190,13 @@ class ListenerProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=60)
+            if self._drain is not None:
+                self._drain.join(timeout=5)  # the reader thread takes the last line
+
+    def store_groups(self) -> int | None:
+        """Store sessions (groups of messages) the stopped listener reported, if it said."""
+        found = re.search(rb"(\d+) store groups", self.output)
+        return int(found.group(1)) if found else None
 
     def cpu_seconds(self) -> tuple[float, float]:
         """(listener, its child processes) user+system CPU seconds so far."""
@@ -289,6 +305,7 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
     cpu_listener -= base_listener
     cpu_workers -= base_workers
     listener.stop()
+    groups = listener.store_groups()
     total = sum(len(s) for s in plan)
     sender_cpu = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
     return {
@@ -300,11 +317,17 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
         ),
         "acks": codes,
         "retries": retries,
+        "messages_per_store_group": round(total / groups, 1) if groups else None,
         "listener_startup_s": round(startup, 2),
         "cpu_s": {  # while the messages were sent (start-up left out)
             "listener": round(cpu_listener, 2),
             "parse_workers": round(cpu_workers, 2),
             "sender": round(sender_cpu, 2),
+        },
+        "cpu_ms_per_message_by_stage": {
+            "listener": round(cpu_listener / total * 1000, 3),
+            "parse_workers": round(cpu_workers / total * 1000, 3),
+            "sender": round(sender_cpu / total * 1000, 3),
         },
         "store": store_counts(data),
     }
@@ -391,7 +414,9 @@ def main() -> int:
           f"= {rate:,.0f} messages/s on {len(cpus)} cores "
           f"({'meets' if rate >= TARGET else 'below'} the {TARGET:,.0f}/s target); "
           f"ACKs {first['acks']}; CPU s {first['cpu_s']}, "
-          f"{first['cpu_ms_per_message']} ms of CPU per message")
+          f"{first['cpu_ms_per_message']} ms of CPU per message "
+          f"({first['cpu_ms_per_message_by_stage']}); "
+          f"{first['messages_per_store_group']} messages per store group")
     ok = first["acks"].get("AA", 0) == first["messages"]
     if not args.skip_kill:
         second = run_kill_restart(args, work, plan)

@@ -103,7 +103,7 @@ def listen(
         s = listener.stats
         typer.echo(
             f"carehub: stopped; {s.messages} messages: {s.accepted} accepted, "
-            f"{s.duplicates} duplicates, {s.rejected} rejected"
+            f"{s.duplicates} duplicates, {s.rejected} rejected; {s.batches} store groups"
         )
 
     try:

@@ -35,24 +35,28 @@ Messages (ER7, HL7 v2.1 to 2.9) arrive over MLLP (``carehub hl7 listen``,
 :mod:`~carehub.hl7v2.ingest` ties these together; :mod:`~carehub.hl7v2.sender`
 is a small MLLP client that retries until each message is acknowledged.
 
-Why python-hl7
-==============
+How messages are split
+======================
 
-The structure is split by **python-hl7** (PyPI ``hl7``, 0.4.5), not hl7apy:
+CareHub splits ER7 itself (:func:`~carehub.hl7v2.parse.split_segment`,
+:func:`~carehub.hl7v2.parse.split_field`), into exactly the tree
+**python-hl7** (PyPI ``hl7``, 0.4.5) builds — a test holds the two to the same
+result — rather than with hl7apy or python-hl7 itself:
 
-* **speed**: on the messages of ``bench/hl7.py`` python-hl7 parses an ORU in
-  about 0.4 ms, hl7apy about 13 ms (with or without group detection). hl7apy
-  builds a validated object tree from its bundled message structures; at
-  the 1,000 messages/s the listener aims for, that alone would take more than
-  ten cores.
+* **speed**: hl7apy builds a validated object tree from its bundled message
+  structures, about 13 ms for an ORU of ``bench/hl7.py``; python-hl7 builds a
+  container object for every field, repetition and component, about 0.4 ms,
+  which was half of the parse workers' CPU. Cutting the segments into fields
+  with ``str.split`` takes about 2 % of that, and a field is split further
+  only when a mapper first reads it.
 * **leniency**: real feeds carry local Z-segments, fields beyond a version's
-  definition and mixed versions. python-hl7 reads whatever ER7 says (with the
-  message's own delimiters), and the checks that matter here (required
-  fields, data types, code tables, with the ``ERR`` location of each error)
-  are CareHub's, driven by the mapping tables, rather than a version's
-  structure definitions.
-* **small surface**: pure Python, no dependencies; CareHub uses
-  :func:`hl7.parse` and reads the tree through :class:`~carehub.hl7v2.parse.Segment`.
+  definition and mixed versions. ER7 is read as written (with the message's
+  own delimiters), and the checks that matter here (required fields, data
+  types, code tables, with the ``ERR`` location of each error) are CareHub's,
+  driven by the mapping tables, rather than a version's structure
+  definitions.
+* **small surface**: the tree is read through
+  :class:`~carehub.hl7v2.parse.Segment` and :class:`~carehub.hl7v2.parse.Rep`.
 
 Escape sequences are undone by CareHub (:func:`~carehub.hl7v2.parse.unescape`)
 rather than by python-hl7, whose unescaping reads ``\\X..\\`` as Latin-1 code

@@ -20,6 +20,7 @@ to v2.6, where it was withdrawn.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -151,10 +152,14 @@ def new_control_id() -> str:
 
 
 def _now(offset: str) -> str:
+    return datetime.now(_zone(offset)).strftime("%Y%m%d%H%M%S%z")
+
+
+@functools.cache
+def _zone(offset: str) -> timezone:
     sign = -1 if offset.startswith("-") else 1
     hours, minutes = int(offset[1:3]), int(offset[4:6])
-    zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return datetime.now(zone).strftime("%Y%m%d%H%M%S%z")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +274,8 @@ def parse_ack(raw: bytes | str) -> Ack:
     """Read an ACK.
 
     An ACK without ``ERR`` whose ``MSA`` needs no unescaping is read by
-    splitting ``MSA`` (a sender reads one per message); any other goes through
-    python-hl7 like every message CareHub ingests.
+    splitting ``MSA`` (a sender reads one per message); any other is parsed like
+    every message CareHub ingests (:func:`~carehub.hl7v2.parse.parse_message`).
 
     Raises:
         MessageError: not an HL7 message with an ``MSA`` segment.

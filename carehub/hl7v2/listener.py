@@ -10,8 +10,8 @@ Behind the connections is a two-stage pipeline fed by one queue:
 1. **parse**: :func:`~carehub.hl7v2.ingest.prepare` (decode, parse, check,
    map, validate the mapped resources; pure Python, no store) in jobs of up
    to ``parse_chunk`` messages, in ``parse_workers`` separate processes
-   (python-hl7 holds the GIL: that is how a second core helps), or in a
-   thread with ``parse_workers=0``;
+   (parsing and mapping hold the GIL: that is how a second core helps), or
+   in a thread with ``parse_workers=0``;
 2. **store**: one thread runs :meth:`~carehub.hl7v2.ingest.Ingestor.commit`
    on every parsed message waiting (up to ``max_batch``), from one
    connection or many, sharing store sessions between them without giving

@@ -4,8 +4,13 @@ http://www.hl7.eu/HL7v2x/v251/std251/ch02.html (2.5 message construction rules,
 2.7 use of escape sequences in text fields)
 
 The structure (segments, fields, repetitions, components, subcomponents,
-with the delimiters the message declares in ``MSH-1``/``MSH-2``) is split by
-python-hl7 (:func:`hl7.parse`); :class:`Segment` and :class:`Rep` give a regular
+with the delimiters the message declares in ``MSH-1``/``MSH-2``) is split the
+way python-hl7's :func:`hl7.parse` splits it (:func:`split_segment`,
+:func:`split_field`; a test holds the two to the same tree), but lazily: a
+segment is cut into fields when the message is read, a field into
+repetitions and components only when it is first asked for. That is about a
+tenth of the work of building python-hl7's container tree, most of whose
+fields a mapper never reads. :class:`Segment` and :class:`Rep` give a regular
 1-based view of it that never raises for absent parts (an absent field is
 ``""``).
 
@@ -37,9 +42,6 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import hl7  # type: ignore[import-untyped]
 
 from carehub.hl7v2.errors import DATA_TYPE, SEGMENT_SEQUENCE, Loc, MessageError
 
@@ -107,6 +109,8 @@ def escape(text: str, delims: Delimiters = DEFAULT_DELIMITERS, *, codec: str = "
     'a\\.br\\b'
     """
     e = delims.escape
+    if text.isascii() and not _has_special(text, delims):
+        return text
     table = {
         delims.field: f"{e}F{e}",
         delims.component: f"{e}S{e}",
@@ -129,6 +133,15 @@ def escape(text: str, delims: Delimiters = DEFAULT_DELIMITERS, *, codec: str = "
         else:
             out.append(f"{e}X{ch.encode('utf-8').hex().upper()}{e}")
     return "".join(out)
+
+
+def _has_special(text: str, d: Delimiters) -> bool:
+    """Whether ``text`` holds a delimiter or a line break (what :func:`escape` replaces)."""
+    return (
+        d.field in text or d.component in text or d.subcomponent in text
+        or d.repetition in text or d.escape in text or "\r" in text or "\n" in text
+        or (bool(d.truncation) and d.truncation in text)
+    )
 
 
 def _encodable(ch: str, codec: str) -> bool:
@@ -327,7 +340,7 @@ class Rep:
     @property
     def loc(self) -> Loc:
         """The field's location with this repetition number."""
-        return Loc(self._seg.name, self._seg.seq, self._field, self._rep)
+        return _loc(self._seg.name, self._seg.seq, self._field, self._rep, None, None)
 
     def c(self, comp: int = 1, sub: int = 1) -> str:
         """Component ``comp`` (subcomponent ``sub``), unescaped; ``""`` when absent."""
@@ -352,12 +365,16 @@ class Rep:
 
     def at(self, comp: int | None = None, sub: int | None = None) -> Loc:
         """The location of one component of this repetition."""
-        return Loc(self._seg.name, self._seg.seq, self._field, self._rep, comp, sub)
+        return _loc(self._seg.name, self._seg.seq, self._field, self._rep, comp, sub)
 
     @property
     def empty(self) -> bool:
         """Whether every component is empty."""
-        return not any(s and s != '""' for subs in self._comps for s in subs)
+        for subs in self._comps:
+            for s in subs:
+                if s and s != '""':
+                    return False
+        return True
 
     @property
     def is_null(self) -> bool:
@@ -371,14 +388,17 @@ class Rep:
 class Segment:
     """One segment: ``name``, its occurrence ``seq`` among same-named segments, its fields."""
 
-    __slots__ = ("_fields", "_msg", "_raw", "index", "name", "seq")
+    __slots__ = ("_fields", "_msg", "_raw", "_whole", "index", "name", "seq")
 
-    def __init__(self, name: str, seq: int, index: int, raw: Any, msg: Message) -> None:
+    def __init__(
+        self, name: str, seq: int, index: int, raw: list[str], msg: Message, *, whole: int = 0
+    ) -> None:
         self.name = name
         self.seq = seq
         self.index = index
         self._raw = raw
         self._msg = msg
+        self._whole = whole  # fields 1..whole are never split (MSH-1, MSH-2)
         self._fields: dict[int, Field] = {}
 
     def loc(
@@ -389,14 +409,19 @@ class Segment:
         sub: int | None = None,
     ) -> Loc:
         """A location in this segment."""
-        return Loc(self.name, self.seq, field, rep, comp, sub)
+        return _loc(self.name, self.seq, field, rep, comp, sub)
 
     def field(self, n: int) -> Field:
         """Field ``n`` (``MSH-n`` for the header), still escaped; ``[]`` when absent."""
         cached = self._fields.get(n)
         if cached is None:
             raw = self._raw
-            cached = [] if n >= len(raw) else _norm_field(raw[n])
+            if n >= len(raw):
+                cached = []
+            elif 0 < n <= self._whole:
+                cached = [[[raw[n]]]]
+            else:
+                cached = split_field(raw[n], self._msg.delims)
             self._fields[n] = cached
         return cached
 
@@ -437,33 +462,83 @@ class Segment:
 
     def is_null(self, n: int) -> bool:
         """Whether field ``n`` is the explicit null ``""``."""
-        return self.field(n) == [[['""']]]
+        raw = self._raw
+        return n < len(raw) and raw[n] == '""'
 
     def raw(self, n: int) -> str:
         """Field ``n`` as written (escaped ER7), ``""`` when absent."""
         raw = self._raw
         if n >= len(raw):
             return ""
-        return str(raw[n])
+        return raw[n]
 
     def __repr__(self) -> str:
         return f"Segment({self.name}[{self.seq}])"
 
 
-def _norm_field(value: Any) -> Field:
-    """python-hl7's field (str, Field of str or of Repetitions...) as reps → comps → subs."""
-    if isinstance(value, str):
+def _loc(
+    segment: str, seq: int, field: int | None, rep: int | None, comp: int | None,
+    sub: int | None,
+) -> Loc:
+    """``Loc(segment, seq, field, rep, comp, sub)``, shared: mappers name the same few
+    places in every message (mostly for errors that never happen), and a location
+    is immutable."""
+    key = (segment, seq, field, rep, comp, sub)
+    loc = _LOCS.get(key)
+    if loc is None:
+        if len(_LOCS) >= 4096:
+            _LOCS.clear()
+        loc = _LOCS[key] = Loc(segment, seq, field, rep, comp, sub)
+    return loc
+
+
+_LOCS: dict[tuple[str, int, int | None, int | None, int | None, int | None], Loc] = {}
+
+
+def split_segment(text: str, delims: Delimiters) -> tuple[list[str], int]:
+    """The fields of one segment as written (index 0: the segment id), and how many
+    leading fields are never split further.
+
+    A header segment (``MSH``, ``BHS``, ``FHS``) has its field separator as
+    field 1 and its encoding characters as field 2, both kept whole (so
+    ``MSH-n`` is index ``n``); fields are split on the message's field separator.
+
+    >>> split_segment("MSH|^~\\\\&|HIS|BV", DEFAULT_DELIMITERS)
+    (['MSH', '|', '^~\\\\&', 'HIS', 'BV'], 2)
+    >>> split_segment("PID|1||BN1^^^BV^MR", DEFAULT_DELIMITERS)
+    (['PID', '1', '', 'BN1^^^BV^MR'], 0)
+    """
+    if text[:3] in _HEADER_NAMES and _has_delimiter(text, delims):
+        sep = text[3]
+        end = text.find(sep, 4)
+        rest = text[end + 1 :]
+        head = [text[:3], sep, text[4:end]]
+        return (head + rest.split(delims.field) if rest else head), 2
+    return text.split(delims.field), 0
+
+
+def _has_delimiter(text: str, d: Delimiters) -> bool:
+    """Whether ``text`` holds a field, repetition, component or subcomponent separator."""
+    return (
+        d.field in text or d.repetition in text or d.component in text
+        or d.subcomponent in text
+    )
+
+
+def split_field(value: str, delims: Delimiters) -> Field:
+    """One field as written → repetitions → components → subcomponents (still escaped).
+
+    >>> split_field("BN1^^^BV&x^MR~0792", DEFAULT_DELIMITERS)
+    [[['BN1'], [''], [''], ['BV', 'x'], ['MR']], [['0792']]]
+    >>> split_field("", DEFAULT_DELIMITERS)
+    [[['']]]
+    """
+    comp, sub = delims.component, delims.subcomponent
+    if comp not in value and sub not in value and delims.repetition not in value:
         return [[[value]]]
-    reps: Field = []
-    for rep in value:
-        if isinstance(rep, str):
-            reps.append([[rep]])
-            continue
-        comps: list[list[str]] = []
-        for comp in rep:
-            comps.append([comp] if isinstance(comp, str) else [str(s) for s in comp])
-        reps.append(comps)
-    return reps
+    return [
+        [c.split(sub) for c in rep.split(comp)] for rep in value.split(delims.repetition)
+    ]
 
 
 class Message:
@@ -474,7 +549,8 @@ class Message:
         codec: the character set its ``\\X`` escapes are decoded with.
 
     Raises:
-        MessageError: python-hl7 cannot split it, or ``MSH-2`` is unusable (``AR``).
+        MessageError: no ``MSH`` first, ``MSH-2`` unusable, or a segment without a
+            valid segment id (``AR``).
     """
 
     def __init__(self, text: str, codec: str = "utf-8") -> None:
@@ -487,18 +563,14 @@ class Message:
             )
         end = text.find(text[3], 4)
         self.delims = Delimiters.from_msh(text[3], text[4:end] if end > 0 else "")
-        try:
-            parsed = hl7.parse(text)
-        except Exception as exc:  # python-hl7 raises several kinds on malformed input
-            raise MessageError(
-                SEGMENT_SEQUENCE, f"the message cannot be parsed: {exc}", Loc("MSH"), ack="AR"
-            ) from None
         self.segments: list[Segment] = []
         self._by_name: dict[str, list[Segment]] = {}
-        for index, raw in enumerate(parsed):
-            name = str(raw[0]) if len(raw) else ""
+        # surrounding white space goes, as python-hl7 drops it
+        for index, line in enumerate(text.strip().split("\r")):
+            raw, whole = split_segment(line, self.delims)
+            name = raw[0]
             same = self._by_name.setdefault(name, [])
-            seg = Segment(name, len(same) + 1, index, raw, self)
+            seg = Segment(name, len(same) + 1, index, raw, self, whole=whole)
             same.append(seg)
             self.segments.append(seg)
         for seg in self.segments:

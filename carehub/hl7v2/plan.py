@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -136,11 +136,27 @@ class Plan:
 
 # -- wire form (between a parse worker process and the store thread) -----------------------
 def _loc(loc: Loc | None) -> Any:
-    return None if loc is None else list(astuple(loc))
+    if loc is None:
+        return None
+    return [loc.segment, loc.seq, loc.field, loc.rep, loc.comp, loc.sub]
 
 
 def _unloc(data: Any) -> Loc | None:
-    return None if data is None else Loc(*data)
+    if data is None:
+        return None
+    key = tuple(data)
+    loc = _LOCS.get(key)
+    if loc is None:
+        if len(_LOCS) >= _MAX_LOCS:
+            _LOCS.clear()
+        loc = _LOCS[key] = Loc(*key)
+    return loc
+
+
+_LOCS: dict[tuple[Any, ...], Loc] = {}
+"""Locations read back from the wire, shared (they are immutable, and the same few
+recur in every message: ``PID-3``, ``PV1-19``, ``OBX[2]-5``...)."""
+_MAX_LOCS = 4096
 
 
 def plan_to_wire(plan: Plan) -> bytes:

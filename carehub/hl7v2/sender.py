@@ -124,7 +124,8 @@ class MllpSender:
                 self._writer.write(frame(data))
                 await self._writer.drain()
                 self.stats.sent += 1
-                ack = await asyncio.wait_for(self._read_ack(control_id), self.timeout)
+                async with asyncio.timeout(self.timeout):
+                    ack = await self._read_ack(control_id)
                 if ack.code == "AR" and any(e.code == RECORD_LOCKED for e in ack.errors):
                     raise ConnectionAbortedError("the listener was busy (AR 206)")
                 self.stats.acked += 1

@@ -126,6 +126,52 @@ def test_parse_worker_processes(sqlite_env: Env) -> None:
                                    "MedicationDispense": 1}
 
 
+def _admit_update_discharge(k: int) -> list[bytes]:
+    """A01, A08 (a new phone number), A03 of patient ``k``: order-sensitive."""
+    msh = ("MSH|^~\\&|HIS|BVBM|CAREHUB|BVBM|2024030{}080000+0700||{}|O{}-{}|P|2.5.1"
+           "|||||VNM|UNICODE UTF-8\r")
+    pv1 = f"PV1|1|I|NOI^1^1||||||||||||||||VO{k:06d}"
+    steps = [("ADT^A01^ADT_A01", "A01", "0900000000", ""),
+             ("ADT^A08^ADT_A01", "A08", f"09{k:08d}", ""),
+             ("ADT^A03^ADT_A03", "A03", f"09{k:08d}", "|||||||||||||||||01||||||||20240301080000")]
+    out = []
+    for day, (kind, event, phone, end) in enumerate(steps, 1):
+        pid = f"PID|1||O{k:06d}^^^BV^MR||Lê^Văn||19800101|M|||||{phone}^PRN^CP\r"
+        text = (msh.format(day, kind, event, k) + f"EVN|{event}\r" + pid + pv1
+                + (end.replace("20240301", f"2024030{day}") if end else "") + "\r")
+        out.append(text.encode())
+    return out
+
+
+def test_parse_workers_keep_each_connections_order(sqlite_env: Env) -> None:
+    """Messages parsed in a worker process, in small jobs, from several connections at
+    once, are stored in each connection's order."""
+    connections, per = 6, 4
+
+    async def main() -> list[str]:
+        codes: list[str] = []
+        async with Listener(sqlite_env.ingestor, "127.0.0.1", 0, parse_workers=1,
+                            parse_chunk=2) as listener:
+
+            async def one(c: int) -> None:
+                async with MllpSender("127.0.0.1", listener.port, timeout=30) as sender:
+                    for k in range(c * per, (c + 1) * per):
+                        for m in _admit_update_discharge(k):
+                            codes.append((await sender.send(m)).code)
+
+            await asyncio.gather(*(one(c) for c in range(connections)))
+        return codes
+
+    assert _run(main()) == ["AA"] * connections * per * 3
+    patients = sqlite_env.all("Patient")
+    assert len(patients) == connections * per
+    for p in patients:  # the update came after the admission
+        k = int(p["identifier"][0]["value"][1:])
+        assert p["telecom"][0]["value"] == f"09{k:08d}"
+    encounters = sqlite_env.all("Encounter")
+    assert {e["status"] for e in encounters} == {"finished"}  # the discharge came last
+
+
 def test_oversized_frame_closes_the_connection(sqlite_env: Env) -> None:
     async def main() -> bytes:
         async with Listener(sqlite_env.ingestor, "127.0.0.1", 0, parse_workers=0,

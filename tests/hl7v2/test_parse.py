@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
+import hl7  # type: ignore[import-untyped]
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carehub.hl7v2.ack import Header
 from carehub.hl7v2.errors import Loc, MessageError
@@ -12,9 +16,16 @@ from carehub.hl7v2.files import split_messages
 from carehub.hl7v2.ingest import prepare
 from carehub.hl7v2.mapping import load_tables
 from carehub.hl7v2.mllp import Decoder, FrameTooLarge, frame
-from carehub.hl7v2.parse import Delimiters, decode, escape, parse_message, unescape
+from carehub.hl7v2.parse import (
+    Delimiters,
+    Message,
+    decode,
+    escape,
+    parse_message,
+    unescape,
+)
 from carehub.hl7v2.plan import plan_from_wire, plan_to_wire
-from tests.hl7v2.conftest import message, messages
+from tests.hl7v2.conftest import FIXTURES, message, messages
 
 
 @pytest.mark.parametrize(
@@ -173,3 +184,78 @@ def test_prepared_messages_cross_processes() -> None:
     again = pickle.loads(pickle.dumps(failed))
     assert again.error is not None
     assert (again.error.code, again.error.loc) == (failed.error.code, failed.error.loc)
+
+
+# -- the splitter gives python-hl7's tree ------------------------------------------------
+def _reference_tree(text: str) -> list[list[tuple[str, object]]]:
+    """Per segment, per field: (as written, reps → comps → subs), read from python-hl7."""
+    out = []
+    for seg in hl7.parse(text):
+        fields: list[tuple[str, object]] = []
+        for value in seg:
+            if isinstance(value, str):
+                tree: object = [[[value]]]
+            else:
+                tree = [
+                    [[rep]] if isinstance(rep, str)
+                    else [[c] if isinstance(c, str) else [str(x) for x in c] for c in rep]
+                    for rep in value
+                ]
+            fields.append((str(value), tree))
+        out.append(fields)
+    return out
+
+
+def _our_tree(msg: Message) -> list[list[tuple[str, object]]]:
+    out: list[list[tuple[str, object]]] = []
+    for seg in msg.segments:
+        n = len(seg._raw)
+        out.append([(seg.raw(i), seg.field(i)) for i in range(n)])
+    return out
+
+
+def _same_tree(text: str) -> None:
+    names = [str(s[0]) for s in hl7.parse(text)]
+    try:
+        msg = Message(text)
+    except MessageError as exc:  # a segment id python-hl7 reads is not a valid one
+        assert exc.code == "100"
+        assert not all(len(n) == 3 and n.isalnum() and n.isupper() for n in names)
+        return
+    assert [s.name for s in msg.segments] == names
+    assert _our_tree(msg) == _reference_tree(text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in FIXTURES.rglob("*.hl7") if "malformed" not in p.parts),
+    ids=lambda p: p.name,
+)
+def test_split_matches_python_hl7_on_fixtures(path: Path) -> None:
+    for raw in messages(str(path.relative_to(FIXTURES))):
+        msg = parse_message(raw)
+        _same_tree(msg.text)
+
+
+_PIECES = st.lists(
+    st.sampled_from(["|", "^", "~", "&", "\\", "a", "Lê", '""', "MSH", "BHS", " ", "x1"]),
+    max_size=12,
+).map("".join)
+
+
+_SEGMENTS = st.tuples(st.sampled_from(["PID", "ZB1", "MSH", "BHS", "FHS", "OBX"]), _PIECES).map(
+    "".join
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_SEGMENTS, min_size=1, max_size=5), _PIECES, st.booleans())
+def test_split_matches_python_hl7_on_odd_messages(
+    segments: list[str], tail: str, custom: bool
+) -> None:
+    head = "MSH|^~\\&|HIS|BV|||20240101||ADT^A08|1|P|2.5.1" + tail
+    text = "\r".join([head, *segments])
+    if custom:  # other delimiters, declared in MSH-1/MSH-2
+        table = str.maketrans({"|": "#", "^": "$", "~": "%", "\\": "!", "&": "*"})
+        text = text.translate(table)
+    _same_tree(text)
