@@ -58,7 +58,7 @@ result — rather than with hl7apy or python-hl7 itself:
 * **small surface**: the tree is read through
   :class:`~carehub.hl7v2.parse.Segment` and :class:`~carehub.hl7v2.parse.Rep`.
 
-Escape sequences are undone by CareHub (:func:`~carehub.hl7v2.parse.unescape`)
+Escape sequences are undone by CareHub (:func:`~carehub.hl7v2.encoding.unescape`)
 rather than by python-hl7, whose unescaping reads ``\\X..\\`` as Latin-1 code
 points (so UTF-8 bytes of Vietnamese letters came out garbled) and logs
 through a deprecated API. python-hl7's own MLLP helpers are not used either:

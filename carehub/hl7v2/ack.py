@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from carehub.hl7v2.encoding import DEFAULT_DELIMITERS, Delimiters, escape
 from carehub.hl7v2.errors import ERROR_TEXT, Loc, MessageError
-from carehub.hl7v2.parse import DEFAULT_DELIMITERS, Delimiters, Message, escape, parse_message
+from carehub.hl7v2.parse import Message, parse_message
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,19 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carehub.hl7v2.ack import Header
+from carehub.hl7v2.encoding import Delimiters, decode, escape, unescape
 from carehub.hl7v2.errors import Loc, MessageError
 from carehub.hl7v2.files import split_messages
 from carehub.hl7v2.ingest import prepare
 from carehub.hl7v2.mapping import load_tables
 from carehub.hl7v2.mllp import Decoder, FrameTooLarge, frame
-from carehub.hl7v2.parse import (
-    Delimiters,
-    Message,
-    decode,
-    escape,
-    parse_message,
-    unescape,
-)
+from carehub.hl7v2.parse import Message, parse_message
 from carehub.hl7v2.plan import plan_from_wire, plan_to_wire
 from tests.hl7v2.conftest import FIXTURES, message, messages
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from carehub.hl7v2.parse import escape, parse_message
+from carehub.hl7v2.encoding import escape
+from carehub.hl7v2.parse import parse_message
 from tests.hl7v2.conftest import Env
 
 NAMES = [("Nguyễn", "Hạnh"), ("Đặng", "Quý"), ("Trương", "Ánh"), ("Hoàng", "Hường")]
