@@ -328,6 +328,55 @@ SETTINGS: tuple[Setting, ...] = (
         "Rows per page of the web application's screening worklists.",
         int,
     ),
+    # -- operations dashboard (carehub/web/dashboard_config.py) --
+    Setting(
+        "CAREHUB_OPS_NURSE_RATIOS",
+        "early=4,late=5,night=7",
+        "Patients per nurse on each shift of the dashboard's roster view, as `shift=patients` "
+        "pairs in shift order (e.g. `day=5,night=8`).",
+    ),
+    Setting(
+        "CAREHUB_OPS_NURSE_FLOOR",
+        "1",
+        "Nurses always on duty on every shift of a ward, however few patients.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_OPS_ROSTER_DAYS",
+        "7",
+        "Days shown in the dashboard's roster view (at most `CAREHUB_OPS_FORECAST_HORIZON`).",
+        int,
+    ),
+    Setting(
+        "CAREHUB_OPS_FORECAST_HORIZON",
+        "14",
+        "Days ahead the dashboard forecasts visits and ward census.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_OPS_FORECAST_DEPARTMENTS",
+        "3",
+        "Busiest departments whose daily visits the dashboard forecasts (besides the hospital).",
+        int,
+    ),
+    Setting(
+        "CAREHUB_OPS_FORECAST_WARDS",
+        "3",
+        "Fullest wards whose midnight census the dashboard forecasts against bed capacity.",
+        int,
+    ),
+    Setting(
+        "CAREHUB_OPS_FORECAST_MODELS",
+        "SeasonalNaive,AutoETS",
+        "Candidate forecast models of the dashboard, comma-separated (SeasonalNaive, AutoETS, "
+        "AutoARIMA, MSTL, AutoTheta...); the SeasonalNaive baseline is always included.",
+    ),
+    Setting(
+        "CAREHUB_OPS_FORECAST_HISTORY_DAYS",
+        "56",
+        "Days of actuals drawn before the dashboard's forecasts.",
+        int,
+    ),
     # -- telemedicine (carehub/telemed) --
     Setting(
         "CAREHUB_TELEMED_JOIN_SECRET",

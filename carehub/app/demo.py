@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -23,6 +23,9 @@ from carehub.fhir_api.hub import Hub
 from carehub.settings import Settings
 from carehub.storage.base import ResourceStore
 from carehub.synth import SynthConfig, generate
+
+if TYPE_CHECKING:
+    from carehub.ops.supply.seeding import SeedReport
 
 MARKER = "demo.json"
 POPULATION_DIR = "demo-population"
@@ -94,18 +97,21 @@ def prepare_demo(
 
 @dataclass(frozen=True, slots=True)
 class Analytics:
-    """What :func:`prepare_analytics` did: whether it built, the tables and the screening run."""
+    """What :func:`prepare_analytics` did: whether it built, the tables and the screening run,
+    and the drugs its inventory seeding stocked (0 when the ledger already had entries)."""
 
     built: bool
     tables: int
     patients_screened: int
     worklist: int
+    inventory_items: int = 0
 
 
 def prepare_analytics(
     store: ResourceStore, settings: Settings, as_of: datetime.date
 ) -> Analytics:
-    """Build the warehouse and run screening (with write-back) once, on the demo data.
+    """Build the warehouse and run screening (with write-back) once, on the demo data,
+    and seed the inventory ledger from the dispensed drugs (:func:`prepare_inventory`).
 
     A later run finds the ``screening_worklist`` table and does nothing.
 
@@ -132,9 +138,35 @@ def prepare_analytics(
             )
             screened = job.run.patients
         row = warehouse.connection.execute("SELECT COUNT(*) FROM screening_worklist").fetchone()
-        return Analytics(built, len(warehouse.tables()), screened, int(row[0]) if row else 0)
+        stocked = prepare_inventory(warehouse.connection, settings, as_of)
+        return Analytics(built, len(warehouse.tables()), screened, int(row[0]) if row else 0,
+                         stocked.items)
     finally:
         warehouse.close()
+
+
+def prepare_inventory(conn: Any, settings: Settings, as_of: datetime.date) -> SeedReport:
+    """Seed the inventory ledger (``CAREHUB_OPS_INVENTORY_PATH``) from the warehouse's
+    dispensing, once, with the demo population's seed (from ``demo.json``), so the
+    dashboard's reorder list shows drugs in every status band.
+
+    Raises:
+        NotFound: the warehouse has no dispensing view.
+        Fault: the ledger file cannot be written.
+    """
+    from carehub.ops.supply.config import SupplyConfig
+    from carehub.ops.supply.ledger_sqlite import SqliteLedger
+    from carehub.ops.supply.seeding import dispensed_drugs, seed_inventory
+
+    marker = settings.data_dir / MARKER
+    seed = int(orjson.loads(marker.read_bytes()).get("seed", 0)) if marker.exists() else 0
+    supply = SupplyConfig.from_settings(settings)
+    ledger = SqliteLedger(supply.inventory_path)
+    try:
+        return seed_inventory(ledger, dispensed_drugs(conn), as_of, seed,
+                              options=supply.options(forecast=False))
+    finally:
+        ledger.close()
 
 
 def _has_table(conn: Any, name: str) -> bool:

@@ -152,11 +152,13 @@ def add_service_routers(app: FastAPI, settings: Settings) -> None:
 def add_web(app: FastAPI, settings: Settings, hub: Hub) -> None:
     """Mount the web application (``/app``, with ``/`` redirecting to it)."""
     from carehub.web.app import WebConfig, web_routers
+    from carehub.web.dashboard_config import DashboardConfig
 
     config = WebConfig(
         default_lang=settings["CAREHUB_WEB_LANGUAGE"],
         page_size=settings["CAREHUB_WEB_PAGE_SIZE"],
         warehouse_path=settings.warehouse_path,
+        dashboard=DashboardConfig.from_settings(settings),
     )
     for router in web_routers(hub, config):
         app.include_router(router)

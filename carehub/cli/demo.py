@@ -107,7 +107,8 @@ def _print_accounts(console: Console, app: object, base: str) -> None:
         return
     from carehub.security.demo_accounts import DEMO_CLIENT, ensure_demo_accounts
 
-    accounts = ensure_demo_accounts(server.accounts, base)
+    hub = getattr(getattr(app, "state", None), "hub", None)
+    accounts = ensure_demo_accounts(server.accounts, base, getattr(hub, "store", None))
     console.print(f"carehub: sign-in          {base}/auth/authorize (SMART client {DEMO_CLIENT})")
     for a in accounts:
         shown = a.password or "(shown on the first run only)"

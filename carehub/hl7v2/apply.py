@@ -146,23 +146,44 @@ class Applier:
                 self._lookup(rtype, tuple(fresh[start : start + PREFETCH_CHUNK]))
 
     def _lookup(self, rtype: str, idents: tuple[Identifier, ...]) -> None:
-        """Search each of ``idents``; record which stored resources have each of them.
+        """Find the stored ``rtype`` having each of ``idents``; record them.
 
-        One search per identifier: an index lookup each, where one search
-        OR-ing them would scan every identifier of the type. The ids a search
-        returns are recorded as they are: :meth:`find_all` reads the bodies of
-        the candidates anyway and keeps only those that really carry the
-        identifier, so a store whose token search matched more loosely would
-        cost a read, never a wrong match.
+        One search ORs the identifiers (the store seeks each code in its
+        token index), then the bodies of the matches tell which resource
+        carries which identifier, as :meth:`find_all` checks anyway. An
+        identifier with :data:`MAX_MATCHES` or more resources is too common to
+        trust and is left uncovered; so is every one when the search returns
+        more than that many per identifier (then each is searched alone).
         """
         for ident in idents:
             self.session.lock_key(f"{rtype}?identifier={ident[0]}|{ident[1]}")
-            matches = self.session.search_ids(self._identifier_query(rtype, (ident,)),
-                                              MAX_MATCHES)
-            if len(matches) < MAX_MATCHES:  # else too many to trust: left uncovered
+        limit = MAX_MATCHES * len(idents)
+        matches = self.session.search_ids(self._identifier_query(rtype, idents), limit + 1)
+        if len(matches) > limit:
+            for ident in idents:
+                self._lookup_one(rtype, ident)
+            return
+        found: dict[Identifier, set[str]] = {ident: set() for ident in idents}
+        stored = self.session.read_many(rtype, sorted({rid for _, rid in matches}))
+        for rid, item in stored.items():
+            if item.body is None:
+                continue
+            for x in orjson.loads(item.body).get("identifier", ()):
+                hit = found.get((x.get("system"), x.get("value")))
+                if hit is not None:
+                    hit.add(rid)
+        for ident, ids in found.items():
+            if len(ids) < MAX_MATCHES:
                 key = (rtype, *ident)
-                self.index.setdefault(key, set()).update(rid for _, rid in matches)
+                self.index.setdefault(key, set()).update(ids)
                 self.covered.add(key)
+
+    def _lookup_one(self, rtype: str, ident: Identifier) -> None:
+        matches = self.session.search_ids(self._identifier_query(rtype, (ident,)), MAX_MATCHES)
+        if len(matches) < MAX_MATCHES:  # else too many to trust: left uncovered
+            key = (rtype, *ident)
+            self.index.setdefault(key, set()).update(rid for _, rid in matches)
+            self.covered.add(key)
 
     def apply(self, plan: Plan) -> list[str]:
         """Apply every op of ``plan``; return the ``Type/id`` written for it."""

@@ -10,6 +10,10 @@ batches to two warehouse tables and to CSV files:
   positive, referral, insufficient data), one CSV per programme under
   ``<out>/worklist-<programme>.csv``, care gaps also in ``care-gaps.csv``.
 
+Besides the English ``title`` and ``detail``, the ``messages`` column holds
+both as translatable messages (JSON ``{"title": {"key": ..., "params": ...},
+"detail": ...}``, see :mod:`carehub.screening.messages`).
+
 The run replaces the previous run's tables (a re-run is idempotent).
 """
 
@@ -53,6 +57,7 @@ COLUMNS = (
     ("needs", "VARCHAR"),
     ("result_values", "VARCHAR"),
     ("as_of", "DATE"),
+    ("messages", "VARCHAR"),
 )
 BATCH = 20_000
 
@@ -92,6 +97,7 @@ def row(rec: Recommendation, age: int | None, sex: str | None, as_of: datetime.d
         orjson.dumps(list(rec.needs)).decode(),
         orjson.dumps(dict(rec.values), default=str).decode(),
         as_of,
+        orjson.dumps(rec.messages_json(), default=str).decode(),
     )
 
 

@@ -13,6 +13,8 @@ Statuses, from least to most urgent:
 
 Every recommendation names its rule (``programme.rule``), the guideline
 behind it, and the :class:`~carehub.screening.snapshot.Fact` rows it used.
+Its title and detail are also :class:`~carehub.screening.messages.Message`
+values (key and parameters), so front ends show them in their language.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from carehub.screening.messages import Message
 from carehub.screening.snapshot import Fact
 
 STATUSES = (
@@ -91,6 +94,8 @@ class Recommendation:
         data_used: the data the rule read.
         needs: what data is missing (for ``insufficient_data`` and care gaps).
         values: computed values (scores, categories) by name.
+        title_message: ``title`` as a translatable message (``None``: English only).
+        detail_message: ``detail`` as a translatable message.
     """
 
     patient_id: str
@@ -105,6 +110,8 @@ class Recommendation:
     data_used: tuple[DataPoint, ...] = ()
     needs: tuple[str, ...] = ()
     values: tuple[tuple[str, Any], ...] = ()
+    title_message: Message | None = None
+    detail_message: Message | None = None
 
     @property
     def key(self) -> str:
@@ -131,7 +138,21 @@ class Recommendation:
             "data_used": [d.to_json() for d in self.data_used],
             "needs": list(self.needs),
             "values": dict(self.values),
+            "title_message": self.title_message.to_json() if self.title_message else None,
+            "detail_message": self.detail_message.to_json() if self.detail_message else None,
         }
+
+    def messages_json(self) -> dict[str, Any]:
+        """The title and detail messages as one JSON object (``{"title": ..., "detail": ...}``).
+
+        >>> from carehub.screening.messages import msg
+        >>> r = Recommendation("p", "kidney", "r", "due", "t", "d", "g",
+        ...                    title_message=msg("screen.not_eligible"))
+        >>> r.messages_json()["title"]["key"], r.messages_json()["detail"]
+        ('screen.not_eligible', None)
+        """
+        return {"title": self.title_message.to_json() if self.title_message else None,
+                "detail": self.detail_message.to_json() if self.detail_message else None}
 
 
 def used(*facts: Fact | Iterable[Fact] | None) -> tuple[DataPoint, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from carehub.security.accounts import Accounts
 from carehub.security.passwords import generate_password
+from carehub.storage.base import ResourceStore
 
 #: (user name, role, display name)
 DEMO_USERS = (
@@ -25,6 +26,23 @@ DEMO_USERS = (
     ("admin", "admin", "Quản trị hệ thống"),
 )
 DEMO_CLIENT = "carehub-demo-app"
+#: user name → id of the Practitioner the account acts as (clinical staff who consult)
+DEMO_PRACTITIONERS = {"bac.si": "demo-bac-si", "dieu.duong": "demo-dieu-duong"}
+
+
+def demo_practitioner(pid: str, display: str) -> dict[str, object]:
+    """The Practitioner record of a demo staff account.
+
+    >>> demo_practitioner("demo-bac-si", "Bác sĩ Nguyễn Văn An")["name"]
+    [{'text': 'Bác sĩ Nguyễn Văn An'}]
+    """
+    return {
+        "resourceType": "Practitioner",
+        "id": pid,
+        "active": True,
+        "identifier": [{"system": "urn:carehub:demo-staff", "value": pid}],
+        "name": [{"text": display}],
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +54,26 @@ class DemoAccount:
     password: str | None
 
 
-def ensure_demo_accounts(accounts: Accounts, base: str) -> list[DemoAccount]:
-    """Create the missing demo users and the demo app client (redirects under ``base``)."""
+def ensure_demo_accounts(
+    accounts: Accounts, base: str, store: ResourceStore | None = None
+) -> list[DemoAccount]:
+    """Create the missing demo users and the demo app client (redirects under ``base``).
+
+    With ``store``, the clinician and nurse accounts act as Practitioners of
+    their own (:data:`DEMO_PRACTITIONERS`, stored when missing), so that the
+    screens that need one (consultation schedule, messages) work for them.
+    """
     out: list[DemoAccount] = []
     for username, role_name, display in DEMO_USERS:
         if accounts.user(username) is None:
             password = generate_password()
-            accounts.add_user(username, password, role_name, display=display)
+            pid = DEMO_PRACTITIONERS.get(username) if store is not None else None
+            if store is not None and pid is not None:
+                with store.session(write=True) as session:
+                    if session.read("Practitioner", pid) is None:
+                        session.put(demo_practitioner(pid, display))
+            accounts.add_user(username, password, role_name, display=display,
+                              fhir_user=f"Practitioner/{pid}" if pid else None)
             out.append(DemoAccount(username, role_name, password))
         else:
             out.append(DemoAccount(username, role_name, None))

@@ -282,6 +282,10 @@ class GuardedSession:
         """Serialize on ``key`` (no data is read)."""
         self.inner.lock_key(key)
 
+    def prefetch(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Lock ahead (no body is returned; :meth:`lock` checks each one when asked)."""
+        self.inner.prefetch(keys)
+
     def put(self, resource: dict[str, Any], *, method: str = "PUT") -> StoredResource:
         """Store ``resource`` if the caller may create/update it, inside its compartment."""
         rtype = str(resource.get("resourceType"))

@@ -16,6 +16,11 @@ request's :class:`~carehub.security.context.Grant`:
 * anything else is :class:`~carehub.errors.Forbidden`. No grant in context
   (code running outside a request) is refused too: the policy fails closed.
 
+:class:`DepartmentPolicy` keeps only the department limit: the telemedicine
+services (:mod:`carehub.app.telemed_wiring`) check their own rules on the
+caller and get a store guarded by it, so a department-scoped clinician reaches
+no other department's patients through them either.
+
 Actions are SMART v2 permission letters: ``c`` create, ``r`` read (read, vread,
 instance history, ``$everything``, bulk export), ``u`` update/patch, ``d``
 delete, ``s`` search (search, type and system history, conditional matching).
@@ -106,6 +111,50 @@ def deny(action: str, resource_type: str | None, why: str = "") -> Forbidden:
     )
 
 
+def department_in_force(grant: Grant | None) -> str | None:
+    """The department (Organization id) ``grant``'s user access is limited to, if any.
+
+    A break-glass grant is not limited; neither is code running outside a request.
+
+    >>> from carehub.security.scopes import ScopeSet
+    >>> g = Grant("u", "app", ScopeSet.parse("user/*.rs"), department="dept-a")
+    >>> department_in_force(g), department_in_force(None)
+    ('dept-a', None)
+    """
+    if grant is None or grant.break_glass is not None:
+        return None
+    return grant.department
+
+
+class DepartmentPolicy:
+    """Only the department limit of the grant in context: for services that apply their own
+    rules on the caller (telemedicine) but must keep a department-scoped user to the
+    department's patients.
+
+    Everything is allowed; a department-scoped user's access is restricted to the
+    department (the storage guard then hides other patients' data and refuses writes
+    to it). Outside a request (no grant) nothing is restricted: those services run
+    trusted back-end work there.
+    """
+
+    def permits(self, action: str, resource_type: str | None) -> Restriction | None:
+        """:data:`OPEN`, or the department restriction of the current grant.
+
+        >>> DepartmentPolicy().permits("r", "Patient").none
+        True
+        """
+        department = department_in_force(current_grant.get())
+        return OPEN if department is None else Restriction(None, department)
+
+    def require(self, action: str, resource_type: str | None) -> Restriction:
+        """Like :meth:`permits` (never raises)."""
+        return self.permits(action, resource_type) or OPEN
+
+    def export_types(self, requested: Sequence[str]) -> tuple[str, ...]:
+        """``requested`` unchanged."""
+        return tuple(requested)
+
+
 class ScopePolicy:
     """Enforces the SMART scopes of the grant in context."""
 
@@ -127,7 +176,7 @@ class ScopePolicy:
             return None
         scopes = grant.scopes
         if scopes.allows(action, resource_type, UNRESTRICTED):
-            department = grant.department if grant.break_glass is None else None
+            department = department_in_force(grant)
             system_only = not scopes.allows(action, resource_type, ("user",))
             return Restriction(None, None if system_only else department)
         if grant.patient is None or resource_type is None:

@@ -112,6 +112,14 @@ class StoreSession(Protocol):
         """Serialize sessions that use the same ``key`` (e.g. a conditional create's query)."""
         ...
 
+    def prefetch(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Lock the resources ``keys`` (type, id) now, as :meth:`lock` would one by one.
+
+        A store may read them all in one round trip and answer later
+        :meth:`lock` calls on them from it.
+        """
+        ...
+
     def vread(self, resource_type: str, id: str, version: int) -> StoredResource | None:
         """One version, or None if that version does not exist."""
         ...

@@ -32,7 +32,8 @@ import yaml  # type: ignore[import-untyped]
 from markdown_it import MarkdownIt
 
 from carehub.errors import Fault, Forbidden, NotFound, did_you_mean
-from carehub.telemed.actor import Actor, require_patient_or_staff
+from carehub.telemed.access import require_access
+from carehub.telemed.actor import Actor
 from carehub.telemed.records import Records, instant, new_id
 from carehub.telemed.scheduling import TELEMED_SYSTEM
 
@@ -136,6 +137,7 @@ def assign(records: Records, actor: Actor, patient: str, item_id: str, now: date
         Forbidden: a patient assigning. NotFound: unknown item.
     """
     actor.require_staff()
+    require_access(records, actor, patient)
     found = item(item_id, "vi")
     request: dict[str, Any] = {
         "resourceType": "CommunicationRequest", "id": new_id(), "status": "active",
@@ -145,6 +147,8 @@ def assign(records: Records, actor: Actor, patient: str, item_id: str, now: date
     }
     if not actor.system:
         request["requester"] = {"reference": actor.reference}
+    elif actor.reference.startswith("user:"):  # a signed-in user acting for the care team
+        request["requester"] = {"display": actor.reference.removeprefix("user:")}
     if reason:
         request["reasonCode"] = [{"text": reason}]
     return records.put(request)
@@ -152,7 +156,7 @@ def assign(records: Records, actor: Actor, patient: str, item_id: str, now: date
 
 def assigned(records: Records, actor: Actor, patient: str) -> list[dict[str, Any]]:
     """The patient's education assignments (active and completed, i.e. read)."""
-    require_patient_or_staff(actor, patient)
+    require_access(records, actor, patient)
     return records.search("CommunicationRequest", [("subject", patient),
                                                    ("category", "education")])
 
@@ -177,7 +181,7 @@ def assign_by_rules(records: Records, patient: str, findings: Iterable[tuple[str
             first = sorted(i.id for i in library().values() if i.programme == target)
             if first and first[0] not in have:
                 out.append(assign(records, system, patient, first[0], now,
-                                  f"screening: {programme} {status}"))
+                                  f"rule: {programme} {status}"))
                 have.add(first[0])
     return out
 

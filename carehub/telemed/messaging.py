@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from carehub.errors import Forbidden, Incorrect
+from carehub.telemed.access import require_access
 from carehub.telemed.actor import Actor, require_patient_or_staff
 from carehub.telemed.records import Records, instant, new_id
 from carehub.telemed.scheduling import TELEMED_SYSTEM
@@ -58,7 +59,7 @@ def attachment(item: Any, index: int) -> dict[str, Any]:
 def send(records: Records, actor: Actor, patient: str, text: str, attachments: list[Any],
          now: datetime) -> dict[str, Any]:
     """Store one message in ``patient``'s conversation (see the module docstring)."""
-    require_patient_or_staff(actor, patient)
+    require_access(records, actor, patient)
     if actor.system:
         raise Forbidden("messages are written by a patient or a clinician")
     payload: list[dict[str, Any]] = []
@@ -79,7 +80,7 @@ def send(records: Records, actor: Actor, patient: str, text: str, attachments: l
 
 def conversation(records: Records, actor: Actor, patient: str) -> list[dict[str, Any]]:
     """The patient's messages, oldest first."""
-    require_patient_or_staff(actor, patient)
+    require_access(records, actor, patient)
     found = records.search("Communication", [("subject", patient), ("category", "secure-message"),
                                              ("_sort", "sent")])
     return found

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from carehub.errors import Conflict, Forbidden, Incorrect
-from carehub.telemed.actor import Actor, require_patient_or_staff
+from carehub.telemed.access import require_access
+from carehub.telemed.actor import Actor
 from carehub.telemed.records import Clock, Records, instant, new_id, parse_instant, utc_now
 
 TELEMED_SYSTEM = "https://carehub.vn/fhir/CodeSystem/telemed"
@@ -192,7 +193,7 @@ def book(records: Records, actor: Actor, slot_id: str, patient: str, *,
         Incorrect: the slot has started.
         NotFound: unknown slot.
     """
-    require_patient_or_staff(actor, patient)
+    require_access(records, actor, patient)
     with records.write() as s:
         slot = _take(records, s, slot_id, clock())
         practitioner = _practitioner_of_slot(records, s, slot)

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -22,6 +23,9 @@ from carehub.web.static import static_router
 from carehub.web.templating import Pages
 from carehub.web.worklist_source import WorklistSource
 
+if TYPE_CHECKING:
+    from carehub.web.dashboard_config import DashboardConfig
+
 
 @dataclass(frozen=True, slots=True)
 class WebConfig:
@@ -30,6 +34,8 @@ class WebConfig:
     default_lang: str = "vi"
     page_size: int = 50
     warehouse_path: Path | None = None
+    dashboard: DashboardConfig | None = None
+    """The operations dashboard's settings (``None``: the defaults)."""
 
 
 @dataclass(slots=True)
@@ -49,8 +55,13 @@ class Web:
 
 def _screens() -> list[Callable[[Web], APIRouter]]:
     from carehub.web.screens import (
+        consult_schedule,
+        consultations,
         education,
+        education_team,
         home_monitoring,
+        messages,
+        my_education,
         my_health,
         operations,
         patient_search,
@@ -62,7 +73,9 @@ def _screens() -> list[Callable[[Web], APIRouter]]:
 
     return [signin.router, patient_search.router, patient_summary.router, worklists.router,
             home_monitoring.router,
-            operations.router, my_health.router, self_check.router, education.router]
+            operations.router, my_health.router, self_check.router, education.router,
+            education_team.router, my_education.router,
+            consultations.router, consult_schedule.router, messages.router]
 
 
 SCREENS: Callable[[], list[Callable[[Web], APIRouter]]] = _screens

@@ -48,6 +48,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("monitoring.nav.patient", "/app/monitoring", frozenset({"patient"})),
     NavItem("nav.selfcheck", "/app/self-check", frozenset({"patient"})),
     NavItem("nav.education", "/app/education", frozenset({"patient"})),
+    NavItem("myedu.nav", "/app/my-education", frozenset({"patient"})),
+    NavItem("consult.nav", "/app/consultations", frozenset({"patient"})),
+    NavItem("messages.nav", "/app/messages", frozenset({"patient"})),
+    NavItem("consult.nav_schedule", "/app/schedule", WORKLIST_ROLES),
 )
 
 

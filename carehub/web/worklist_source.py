@@ -80,6 +80,8 @@ class WorklistRow:
     sex: str | None
     department_code: str | None
     department: str | None
+    messages: str | None = None
+    """Title and detail as translatable messages (JSON; ``None`` from older runs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,7 @@ def order_clause(q: WorklistQuery) -> str:
 
 _SELECT = (
     "SELECT w.patient_id, w.programme, w.rule, w.status, w.title, w.detail, w.guideline, "
-    "w.due_date, w.age, w.sex, d.department_code, d.department "
+    "w.due_date, w.age, w.sex, d.department_code, d.department, {messages} "
     f"FROM {WORKLIST} w LEFT JOIN web_departments d ON d.patient_id = w.patient_id"
 )
 _DEPARTMENTS = (
@@ -164,6 +166,7 @@ class WorklistSource:
         self._conn: duckdb.DuckDBPyConnection | None = None
         self._stamp: float = -1.0
         self._departments = False
+        self._messages = "NULL"
         self._as_of: tuple[float, datetime.date | None] = (-2.0, None)
         self._lock = threading.Lock()
 
@@ -185,6 +188,11 @@ class WorklistSource:
                 if "screening_worklist" not in tables or "encounters" not in tables:
                     conn.close()
                     return None
+                columns = {r[0] for r in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
+                    "'wh' AND table_name = 'screening_worklist'").fetchall()}
+                # runs before messages were stored have none: rows show the English text
+                self._messages = "w.messages" if "messages" in columns else "NULL"
                 self._conn, self._stamp, self._departments = conn, stamp, False
             if departments and not self._departments:
                 self._conn.execute(_DEPARTMENTS)
@@ -241,7 +249,8 @@ class WorklistSource:
             f"ON d.patient_id = w.patient_id WHERE {where}", params).fetchone()
         total = int(count[0]) if count else 0
         page = min(max(1, q.page), max(1, -(-total // q.page_size)))
-        sql = (f"{_SELECT} WHERE {where} ORDER BY {order_clause(q)} LIMIT ? OFFSET ?")
+        select = _SELECT.format(messages=self._messages)
+        sql = (f"{select} WHERE {where} ORDER BY {order_clause(q)} LIMIT ? OFFSET ?")
         rows = cur.execute(sql, [*params, q.page_size, (page - 1) * q.page_size]).fetchall()
         return WorklistPage([WorklistRow(*r) for r in rows], total, page, q.page_size)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from carehub.app.demo import MARKER, prepare_analytics, prepare_demo
-from carehub.app.wiring import build_hub
+from carehub.app.wiring import build_app, build_hub
 from carehub.settings import load_settings
+from carehub.storage.base import ResourceStore
 from carehub.synth import SynthConfig
 
 
@@ -57,5 +62,19 @@ def test_analytics_are_built_once_with_screening_written_back(tmp_path: Path) ->
         assert (tmp_path / "screening" / "care-gaps.csv").exists()
         second = prepare_analytics(hub.store, settings, config.end_date)
         assert not second.built and second.worklist == first.worklist
+        assert first.inventory_items > 0 and second.inventory_items == 0  # seeded once
+        _reorder_list_has_every_band(tmp_path, hub.store, config.end_date)
     finally:
         hub.store.close()
+
+
+def _reorder_list_has_every_band(data_dir: Path, store: ResourceStore,
+                                 as_of: datetime.date) -> None:
+    """The dashboard's reorder list (the operations API) shows the seeded drugs in all bands."""
+    settings = load_settings({"CAREHUB_DATA_DIR": str(data_dir), "CAREHUB_AUTH": "off"})
+    with TestClient(build_app(settings, store)) as client:
+        body = client.get("/ops/supply/reorder", params={
+            "as_of": as_of.isoformat(), "forecast": "false", "format": "json"}).json()
+    bands = Counter(line["status"] for line in body["lines"])
+    assert all(bands[band] > 0 for band in ("understock", "adequate", "overstock")), bands
+    assert all(line["name"] for line in body["lines"])  # names from the dispenses

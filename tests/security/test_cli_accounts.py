@@ -50,3 +50,24 @@ def test_demo_accounts_are_created_once(tmp_path: Path) -> None:
     assert accounts.authenticate(login.username, login.password or "") is not None
     again = ensure_demo_accounts(accounts, "http://127.0.0.1:8080")
     assert all(a.password is None for a in again)
+
+
+def test_demo_clinicians_act_as_their_own_practitioners(tmp_path: Path) -> None:
+    from carehub.security.demo_accounts import DEMO_PRACTITIONERS
+    from carehub.storage.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path / "fhir.sqlite3")
+    try:
+        accounts = Accounts(SecurityDb(tmp_path / "security.sqlite"))
+        ensure_demo_accounts(accounts, "http://127.0.0.1:8080", store)
+        ensure_demo_accounts(accounts, "http://127.0.0.1:8080", store)
+        for username, pid in DEMO_PRACTITIONERS.items():
+            user = accounts.user(username)
+            assert user is not None and user.fhir_user == f"Practitioner/{pid}"
+            with store.session() as session:
+                stored = session.read("Practitioner", pid)
+            assert stored is not None and stored.version == 1  # stored once, not per run
+        manager = accounts.user("quan.ly")
+        assert manager is not None and manager.fhir_user is None
+    finally:
+        store.close()

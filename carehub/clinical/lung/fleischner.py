@@ -80,6 +80,15 @@ SUBSOLID_MULTIPLE_LARGE: Advice = (
     "CT at 3-6 months; further management based on the most suspicious nodule(s)", "ct", (3, 6)
 )
 
+ADVICE_TEXTS: tuple[str, ...] = tuple(dict.fromkeys(
+    advice[0] for advice in (
+        NO_FOLLOW_UP, *_SOLID.values(), _SOLID_SINGLE_LARGE, GGN_SINGLE_LARGE,
+        PART_SOLID_SINGLE_LARGE, PART_SOLID_SUSPICIOUS, SUBSOLID_MULTIPLE_SMALL,
+        SUBSOLID_MULTIPLE_LARGE,
+    )
+))
+"""Every ``recommendation`` text the rule can give (for translation catalogues)."""
+
 
 def _size_class(size: int) -> str:
     return "small" if size < 6 else "medium" if size <= 8 else "large"

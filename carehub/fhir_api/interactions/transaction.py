@@ -102,6 +102,11 @@ def run_transaction(hub: Hub, entries: list[EntryRequest], base: str) -> dict[in
                     _rewrite_refs(e.resource, mapping, resolve)
                 except CareHubError as exc:
                     raise _at(exc, e.index) from None
+        # the rows of plain updates, locked and read in one query per type
+        session.prefetch([
+            (e.path[0], e.path[1]) for e in ordered
+            if e.method in ("PUT", "PATCH") and len(e.path) == 2 and e.query is None
+        ])
         for e in ordered:
             if e.method == "DELETE":
                 continue

@@ -15,6 +15,7 @@ from typing import Any
 
 from carehub.clinical.catalog import evaluate as calculate
 from carehub.clinical.result import Result
+from carehub.screening.messages import Message, msg
 from carehub.screening.recommendation import DataPoint, Recommendation
 from carehub.screening.snapshot import PatientSnapshot, add_months
 from carehub.settings import Settings
@@ -65,6 +66,8 @@ class Findings:
     'due'
     >>> [r.key for r in f.out]
     ['demo.r']
+    >>> f.not_eligible(msg("screen.kidney.adults_only"), "G")[-1].detail
+    'Adults only (age 18 or over).'
     """
 
     def __init__(self, programme: str, snapshot: PatientSnapshot) -> None:
@@ -76,8 +79,8 @@ class Findings:
         self,
         rule: str,
         status: str,
-        title: str,
-        detail: str,
+        title: str | Message,
+        detail: str | Message,
         guideline: str,
         *,
         due: datetime.date | None = None,
@@ -86,27 +89,35 @@ class Findings:
         needs: tuple[str, ...] = (),
         values: Mapping[str, Any] | None = None,
     ) -> Recommendation:
-        """Record one recommendation and return it."""
+        """Record one recommendation and return it.
+
+        ``title`` and ``detail`` are messages (:mod:`carehub.screening.messages`:
+        translatable, the English text stored beside them) or plain English text.
+        """
+        title_message = title if isinstance(title, Message) else None
+        detail_message = detail if isinstance(detail, Message) else None
         rec = Recommendation(
             patient_id=self.snapshot.patient_id,
             programme=self.programme,
             rule=rule,
             status=status,
-            title=title,
-            detail=detail,
+            title=title.text if isinstance(title, Message) else title,
+            detail=detail.text if isinstance(detail, Message) else detail,
             guideline=guideline,
             due_date=due,
             recall_months=recall_months,
             data_used=data,
             needs=needs,
             values=tuple(sorted((values or {}).items())),
+            title_message=title_message,
+            detail_message=detail_message,
         )
         self.out.append(rec)
         return rec
 
-    def not_eligible(self, reason: str, guideline: str) -> list[Recommendation]:
+    def not_eligible(self, reason: str | Message, guideline: str) -> list[Recommendation]:
         """Record that the patient is outside the programme, and return the list."""
-        self.add("eligibility", "not_eligible", "Not eligible", reason, guideline)
+        self.add("eligibility", "not_eligible", msg("screen.not_eligible"), reason, guideline)
         return self.out
 
 

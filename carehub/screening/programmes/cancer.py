@@ -13,6 +13,7 @@ positive HPV test is ``positive`` (triage).
 from __future__ import annotations
 
 from carehub.screening import codes
+from carehub.screening.messages import msg
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, next_due
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import PatientSnapshot
@@ -40,15 +41,17 @@ def _cervical(f: Findings, s: PatientSnapshot, age: int) -> None:
         return
     last = tests[-1] if tests else None
     if last is not None and last.value_code in codes.POSITIVE and s.within(last, 12):
-        f.add("cervical_hpv_positive", "positive", "HPV positive: triage",
-              f"HPV-DNA positive on {last.date}: triage (VIA/cytology/colposcopy) per WHO 2021.",
+        f.add("cervical_hpv_positive", "positive", msg("screen.cancer.cervical_hpv_positive.title"),
+              msg("screen.cancer.cervical_hpv_positive.detail", date=last.date),
               CERVICAL, due=s.as_of, data=used(last, hiv))
         return
     months = 36 if hiv else 60
     due = next_due(last.date if last else None, months)
-    f.add("cervical", timing_status(s.as_of, due), "Cervical screening (HPV-DNA)",
-          f"Women {'living with HIV 25' if hiv else '30'}+: HPV-DNA every {months // 12} years; "
-          + (f"last test {last.date}." if last else "no test on record."),
+    f.add("cervical", timing_status(s.as_of, due), msg("screen.cancer.cervical.title"),
+          msg("screen.cancer.cervical.detail_hiv" if hiv else "screen.cancer.cervical.detail",
+              years=months // 12,
+              last=msg("screen.cancer.cervical.last", date=last.date) if last
+              else msg("screen.cancer.cervical.never")),
           CERVICAL, due=due or s.as_of, recall_months=months, data=used(last, hiv))
 
 
@@ -58,9 +61,10 @@ def _breast(f: Findings, s: PatientSnapshot, age: int) -> None:
         return
     last = s.last_study(codes.MAMMOGRAPHY)
     due = next_due(last.date if last else None, 24)
-    f.add("breast", timing_status(s.as_of, due), "Mammography every 2 years",
-          "Women 40-74: biennial mammography (USPSTF 2024); "
-          + (f"last mammogram {last.date}." if last else "no mammogram on record."),
+    f.add("breast", timing_status(s.as_of, due), msg("screen.cancer.breast.title"),
+          msg("screen.cancer.breast.detail",
+              last=msg("screen.cancer.breast.last", date=last.date) if last
+              else msg("screen.cancer.breast.never")),
           BREAST, due=due or s.as_of, recall_months=24, data=used(last))
 
 
@@ -75,9 +79,10 @@ def _colorectal(f: Findings, s: PatientSnapshot, age: int) -> None:
         next_due(fit.date if fit else None, 12),
     ) if d is not None]
     due = max(dues) if dues else None
-    f.add("colorectal", timing_status(s.as_of, due), "Colorectal screening",
-          f"Adults 45-75 (grade {result['grade']}): yearly FIT or colonoscopy every 10 years; "
-          + ("last test on record." if dues else "no FIT or colonoscopy on record."),
+    f.add("colorectal", timing_status(s.as_of, due), msg("screen.cancer.colorectal.title"),
+          msg("screen.cancer.colorectal.detail", grade=result["grade"],
+              last=msg("screen.cancer.colorectal.last" if dues
+                       else "screen.cancer.colorectal.never")),
           COLORECTAL, due=due or s.as_of, data=used(colonoscopy, fit))
 
 
@@ -87,9 +92,7 @@ def _gastric(f: Findings, s: PatientSnapshot, age: int) -> None:
     last = s.last_study(codes.UPPER_GI_ENDOSCOPY)
     due = next_due(last.date if last else None, 24)
     f.add("gastric", "up_to_date" if timing_status(s.as_of, due) == "up_to_date" else "due",
-          "Opportunistic gastric endoscopy",
-          "Age 40+ in a high-incidence country: offer upper endoscopy every 2 years "
-          "and H. pylori test-and-treat (opportunistic; no national programme).",
+          msg("screen.cancer.gastric.title"), msg("screen.cancer.gastric.detail"),
           GASTRIC, due=due or s.as_of, recall_months=24, data=used(last))
 
 
@@ -98,14 +101,14 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     f = Findings("cancer", s)
     age = s.age
     if age is None or age < 25:
-        return f.not_eligible("Cancer screening starts at 25 at the earliest.", CERVICAL)
+        return f.not_eligible(msg("screen.cancer.under_25"), CERVICAL)
     if s.female:
         _cervical(f, s, age)
         _breast(f, s, age)
     _colorectal(f, s, age)
     _gastric(f, s, age)
     if not f.out:
-        f.not_eligible(f"No cancer screening recommended at age {age}.", COLORECTAL)
+        f.not_eligible(msg("screen.cancer.none_at_age", age=age), COLORECTAL)
     return f.out
 
 

@@ -17,12 +17,20 @@ doi:10.1093/eurheartj/ehae609); WHO 2019 CVD risk charts (Lancet Glob Health
 from __future__ import annotations
 
 from carehub.screening import codes
+from carehub.screening.messages import msg, need, term
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, next_due
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import PatientSnapshot
 
 GUIDELINE = "SCORE2-Asia-Pacific 2025"
 WHO = "WHO 2019 CVD risk charts"
+PROFILES = {
+    (True, False): "screen.cardiovascular.profile.smoker",
+    (True, True): "screen.cardiovascular.profile.smoker_diabetes",
+    (False, False): "screen.cardiovascular.profile.non_smoker",
+    (False, True): "screen.cardiovascular.profile.non_smoker_diabetes",
+}
+"""Message key of the risk factors named in the explanation: (current smoker, diabetes)."""
 
 
 def risk_group(pct: float) -> str:
@@ -68,14 +76,12 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     f = Findings("cardiovascular", s)
     age = s.age
     if age is None or not 40 <= age <= 74:
-        return f.not_eligible("Risk charts cover ages 40-74.", GUIDELINE)
+        return f.not_eligible(msg("screen.cardiovascular.ages"), GUIDELINE)
     cvd = s.diagnosis(codes.CARDIOVASCULAR_DISEASE)
     if cvd is not None:
-        return f.not_eligible(
-            "Established cardiovascular disease: secondary prevention.", GUIDELINE
-        )
+        return f.not_eligible(msg("screen.cardiovascular.established_cvd"), GUIDELINE)
     if s.sex not in ("male", "female"):
-        return f.not_eligible("Sex needed for the risk equations.", GUIDELINE)
+        return f.not_eligible(msg("screen.cardiovascular.sex_needed"), GUIDELINE)
     sbp = s.latest(codes.SYSTOLIC_BP, "vital")
     chol = s.latest(codes.TOTAL_CHOLESTEROL)
     hdl = s.latest(codes.HDL_CHOLESTEROL)
@@ -90,9 +96,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "risk_data",
             "insufficient_data",
-            "Cardiovascular risk: data missing",
-            "Insufficient data: need " + ", ".join(missing) + " (within 12 months) to estimate "
-            "10-year cardiovascular risk.",
+            msg("screen.cardiovascular.risk_data.title"),
+            msg("screen.cardiovascular.risk_data.detail",
+                missing=tuple(msg(need(name)) for name in missing)),
             GUIDELINE,
             due=s.as_of,
             data=used(sbp, chol, hdl, diabetes),
@@ -119,16 +125,17 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "who_chart",
             "insufficient_data",
-            "Cardiovascular risk: WHO chart not configured",
-            "With diabetes or at 70-74 the WHO 2019 chart applies, and no chart table is "
-            "configured (CAREHUB_WHO_CVD_CHART).",
+            msg("screen.cardiovascular.who_chart.title"),
+            msg("screen.cardiovascular.who_chart.detail"),
             WHO,
             data=data,
             needs=("WHO 2019 chart table",),
         )
         return f.out
     if not result.applicable:
-        return f.not_eligible(result.reason, guideline)
+        return f.not_eligible(
+            msg("screen.cardiovascular.score_not_applicable", reason=result.reason), guideline
+        )
     pct = float(result["ten_year_risk_pct"])
     group = risk_group(pct)
     last = max(x.date for x in (sbp, chol, hdl) if x.date is not None)
@@ -138,12 +145,11 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     f.add(
         "ten_year_risk",
         status,
-        f"10-year CVD risk {pct:g}% ({group.replace('_', ' ')})",
-        f"{guideline}: 10-year risk {pct:g}% ({group.replace('_', ' ')}) from SBP "
-        f"{sbp.value:.0f} mmHg, total cholesterol {chol.value:.1f} and HDL {hdl.value:.1f} "
-        f"mmol/L, {'current smoker' if smoker else 'non-smoker'}"
-        + (", diabetes" if diabetes else "")
-        + (". Treat blood pressure and lipids; stop smoking." if status == "positive" else "."),
+        msg("screen.cardiovascular.ten_year_risk.title", pct=pct, group=term("risk", group)),
+        msg("screen.cardiovascular.ten_year_risk.detail_treat" if status == "positive" else
+            "screen.cardiovascular.ten_year_risk.detail", guideline=guideline, pct=pct,
+            group=term("risk", group), sbp=sbp.value, chol=chol.value, hdl=hdl.value,
+            profile=msg(PROFILES[(smoker, diabetes is not None)])),
         guideline,
         due=due,
         recall_months=months,

@@ -14,15 +14,12 @@ al., Diabetes Care 2022;45:1670-1690): yearly NT-proBNP in diabetes.
 from __future__ import annotations
 
 from carehub.screening import codes
+from carehub.screening.messages import msg
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, next_due
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import PatientSnapshot
 
 GUIDELINE = "ESC 2021 heart failure"
-CAVEAT = (
-    "Natriuretic peptides run higher with atrial fibrillation, older age and CKD, "
-    "and lower with obesity."
-)
 
 
 def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
@@ -36,19 +33,17 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     ]
     age = s.age
     if hf is None and (not risks or age is None or age < 40):
-        return f.not_eligible(
-            "No heart failure, and not 40 or over with diabetes, hypertension or CKD.", GUIDELINE
-        )
+        return f.not_eligible(msg("screen.heart_failure.not_eligible"), GUIDELINE)
     bnp = s.latest(codes.NT_PROBNP)
     if hf is not None:
         due = next_due(bnp.date if bnp else None, 12)
         f.add(
             "hf_review",
             timing_status(s.as_of, due),
-            "Heart-failure review (NT-proBNP)",
-            "Diagnosed heart failure: NT-proBNP and review yearly"
-            + (f"; last NT-proBNP {bnp.value:.0f} pg/mL on {bnp.date}." if bnp and bnp.value
-               is not None else "; no NT-proBNP on record."),
+            msg("screen.heart_failure.hf_review.title"),
+            msg("screen.heart_failure.hf_review.detail", value=bnp.value, date=bnp.date)
+            if bnp and bnp.value is not None
+            else msg("screen.heart_failure.hf_review.detail_never"),
             GUIDELINE,
             due=due,
             recall_months=12,
@@ -60,9 +55,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "ntprobnp_due",
             "due" if bnp is None else timing_status(s.as_of, next_due(bnp.date, 12)),
-            "NT-proBNP screening due",
-            "At risk of heart failure (diabetes, hypertension or CKD, age 40+): "
-            "measure NT-proBNP yearly (ADA/ACC 2022 consensus).",
+            msg("screen.heart_failure.ntprobnp_due.title"),
+            msg("screen.heart_failure.ntprobnp_due.detail"),
             "ADA 2022 heart failure in diabetes",
             due=next_due(bnp.date, 12) if bnp else s.as_of,
             recall_months=12,
@@ -76,9 +70,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "ntprobnp_raised",
             "positive",
-            f"NT-proBNP {bnp.value:.0f} pg/mL: echocardiography",
-            f"NT-proBNP {bnp.value:.0f} pg/mL on {bnp.date} is not below 125 pg/mL "
-            f"(ESC 2021 non-acute rule-out): arrange echocardiography. {CAVEAT}",
+            msg("screen.heart_failure.ntprobnp_raised.title", value=bnp.value),
+            msg("screen.heart_failure.ntprobnp_raised.detail", value=bnp.value, date=bnp.date),
             GUIDELINE,
             due=bnp.date,
             data=data + used(bnp),
@@ -89,9 +82,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "ntprobnp_normal",
             timing_status(s.as_of, due),
-            "Heart failure unlikely",
-            f"NT-proBNP {bnp.value:.0f} pg/mL on {bnp.date} (< 125): heart failure unlikely; "
-            f"repeat yearly. {CAVEAT}",
+            msg("screen.heart_failure.ntprobnp_normal.title"),
+            msg("screen.heart_failure.ntprobnp_normal.detail", value=bnp.value, date=bnp.date),
             GUIDELINE,
             due=due,
             recall_months=12,

@@ -22,6 +22,7 @@ import datetime
 
 from carehub.clinical import units
 from carehub.screening import codes
+from carehub.screening.messages import Message, msg, term
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, label, next_due
 from carehub.screening.recommendation import DataPoint, Recommendation, timing_status, used
 from carehub.screening.snapshot import Fact, PatientSnapshot, add_months
@@ -82,9 +83,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     ckd_dx = s.diagnosis(codes.CKD)
     age = s.age
     if age is None or age < 18:
-        return f.not_eligible("Adults only (age 18 or over).", GUIDELINE)
+        return f.not_eligible(msg("screen.kidney.adults_only"), GUIDELINE)
     if diabetes is None and hypertension is None and ckd_dx is None:
-        return f.not_eligible("No diabetes, hypertension or CKD recorded.", GUIDELINE)
+        return f.not_eligible(msg("screen.kidney.no_risk"), GUIDELINE)
     risk_facts = used(diabetes, hypertension, ckd_dx)
     creatinine = _creatinine(s)
     acr = s.latest(codes.URINE_ACR)
@@ -94,10 +95,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "acr_missing_12m",
             "care_gap",
-            "No urine ACR in 12 months",
-            "People with diabetes or hypertension need a urine albumin-to-creatinine ratio "
-            "at least once a year (KDIGO 2024 PP 2.1.1)."
-            + (f" Last ACR: {acr.date}." if acr is not None else " No ACR on record."),
+            msg("screen.kidney.acr_missing_12m.title"),
+            msg("screen.kidney.acr_missing_12m.detail", date=acr.date) if acr is not None
+            else msg("screen.kidney.acr_missing_12m.detail_never"),
             GUIDELINE,
             due=s.as_of,
             data=risk_facts + used(acr),
@@ -107,9 +107,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "egfr_missing_12m",
             "care_gap",
-            "No creatinine/eGFR in 12 months",
-            "People with diabetes or hypertension need an eGFR at least once a year "
-            "(KDIGO 2024 PP 2.1.1).",
+            msg("screen.kidney.egfr_missing_12m.title"),
+            msg("screen.kidney.egfr_missing_12m.detail"),
             GUIDELINE,
             due=s.as_of,
             data=risk_facts + used(egfr_fact),
@@ -120,8 +119,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "classification",
             "insufficient_data",
-            "Kidney function unknown",
-            "Insufficient data: need a serum creatinine (or eGFR) to classify kidney function.",
+            msg("screen.kidney.classification.title"),
+            msg("screen.kidney.classification.detail"),
             GUIDELINE,
             data=risk_facts,
             needs=("serum creatinine",),
@@ -147,8 +146,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "staging",
             "insufficient_data",
-            f"eGFR {egfr:.0f} ({g}); albuminuria unknown",
-            "Insufficient data: need a urine ACR to stage CKD (KDIGO G and A categories).",
+            msg("screen.kidney.staging.title", egfr=egfr, g=g),
+            msg("screen.kidney.staging.detail"),
             GUIDELINE,
             data=data,
             needs=("urine ACR",),
@@ -171,10 +170,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
             f.add(
                 "confirm_ckd",
                 "positive",
-                f"Abnormal kidney test ({stage}): repeat to confirm",
-                f"eGFR {egfr:.0f} mL/min/1.73m² and ACR "
-                f"{'unknown' if acr_value is None else f'{acr_value:.0f} mg/g'}: "
-                "repeat eGFR and ACR at least 3 months later to confirm CKD (KDIGO 2024).",
+                msg("screen.kidney.confirm_ckd.title", stage=stage),
+                msg("screen.kidney.confirm_ckd.detail_no_acr", egfr=egfr) if acr_value is None
+                else msg("screen.kidney.confirm_ckd.detail", egfr=egfr, acr=acr_value),
                 GUIDELINE,
                 due=add_months(egfr_source.date or s.as_of, 3),
                 data=data,
@@ -184,9 +182,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
             f.add(
                 "undiagnosed_ckd",
                 "positive",
-                f"CKD {stage} not on the problem list",
-                f"Kidney tests abnormal for over 3 months ({stage}, risk {risk}); "
-                "record CKD and start CKD care (KDIGO 2024).",
+                msg("screen.kidney.undiagnosed_ckd.title", stage=stage),
+                msg("screen.kidney.undiagnosed_ckd.detail", stage=stage,
+                    risk=term("risk", str(risk))),
                 GUIDELINE,
                 data=data + used(confirm),
                 values=values,
@@ -201,9 +199,11 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "monitoring",
             timing_status(s.as_of, due),
-            f"Kidney monitoring {times} per year",
-            f"{g}{a or ''}: eGFR and ACR {times} time(s) a year (KDIGO heat map); "
-            f"next due {due}.",
+            msg("screen.kidney.monitoring.title", times=term("times", str(times))),
+            msg("screen.kidney.monitoring.detail", stage=f"{g}{a or ''}",
+                times=term("times", str(times)), due=due) if due is not None else
+            msg("screen.kidney.monitoring.detail_undated", stage=f"{g}{a or ''}",
+                times=term("times", str(times))),
             GUIDELINE,
             due=due,
             recall_months=months,
@@ -223,11 +223,11 @@ def _referral(
     data: tuple[DataPoint, ...],
     values: dict[str, object],
 ) -> bool:
-    reasons: list[str] = []
+    reasons: list[Message] = []
     if g in ("G4", "G5"):
-        reasons.append(f"eGFR {egfr:.0f} ({g})")
+        reasons.append(msg("screen.kidney.reason.egfr", egfr=egfr, g=g))
     if a == "A3":
-        reasons.append(f"ACR {acr_value:.0f} mg/g (A3)")
+        reasons.append(msg("screen.kidney.reason.acr", acr=acr_value))
     age = s.age
     if egfr < 60 and acr_value is not None and age is not None and s.sex in ("male", "female"):
         five = calc(
@@ -238,14 +238,14 @@ def _referral(
             pct = float(five["risk_pct"])
             values["kfre_5y_pct"] = round(pct, 1)
             if calc("kdigo2024_kfre_action", kfre_5y_pct=pct)["nephrology_referral_threshold_met"]:
-                reasons.append(f"5-year kidney-failure risk {pct:.1f}% (KFRE)")
+                reasons.append(msg("screen.kidney.reason.kfre", pct=pct))
     if not reasons:
         return False
     f.add(
         "nephrology_referral",
         "referral",
-        "Refer to nephrology",
-        "Refer to nephrology: " + "; ".join(reasons) + " (KDIGO 2024 ch. 5, PP 2.2.1).",
+        msg("screen.kidney.nephrology_referral.title"),
+        msg("screen.kidney.nephrology_referral.detail", reasons=tuple(reasons)),
         GUIDELINE,
         due=s.as_of,
         data=data,

@@ -17,6 +17,7 @@ APASL 2017 (Omata M et al., Hepatol Int 2017;11:317-370); PAGE-B
 from __future__ import annotations
 
 from carehub.screening import codes
+from carehub.screening.messages import Message, msg, term
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, next_due
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import PatientSnapshot
@@ -32,33 +33,34 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     hcv = s.diagnosis(codes.CHRONIC_HCV) or s.positive(codes.ANTI_HCV)
     age = s.age
     if (hbv is None and hcv is None) or age is None or age < 18:
-        return f.not_eligible("No chronic hepatitis B or C recorded (adults).", GUIDELINE)
+        return f.not_eligible(msg("screen.liver.not_eligible"), GUIDELINE)
     cirrhosis = s.diagnosis(codes.CIRRHOSIS)
     values: dict[str, object] = {}
     surveil = False
-    reason = ""
+    reason: Message | None = None
     if hbv is not None and s.sex in ("male", "female"):
         result = calc(
             "aasld2018_hbv_hcc_surveillance", hbsag=True, cirrhosis=cirrhosis is not None,
             sex=s.sex, ancestry="asian", age=age,
         )
         surveil = bool(result["surveillance"])
-        reason = "HBV" + (" with cirrhosis" if cirrhosis else f", {s.sex} aged {age}")
+        reason = msg("screen.liver.reason.hbv_cirrhosis") if cirrhosis else msg(
+            "screen.liver.reason.hbv", sex=term("sex", s.sex), age=age)
         platelets = s.latest(codes.PLATELETS)
         if platelets is not None and platelets.value is not None and age >= 16:
             page_b = calc("page_b", age=age, sex=s.sex, platelets_10e9_l=platelets.value)
             values.update(page_b=page_b["score"], page_b_risk=page_b["risk"])
     if not surveil and hcv is not None and cirrhosis is not None:
-        surveil, reason = True, "HCV with cirrhosis (APASL 2017)"
+        surveil, reason = True, msg("screen.liver.reason.hcv_cirrhosis")
     data = used(hbv, hcv, cirrhosis)
     afp = s.latest(codes.AFP)
     if afp is not None and afp.value is not None and afp.value > AFP_THRESHOLD and s.within(afp, 6):
         f.add(
             "afp_raised",
             "referral",
-            f"AFP {afp.value:g} ng/mL: contrast imaging",
-            f"AFP {afp.value:g} ng/mL on {afp.date} (> {AFP_THRESHOLD:g}) in chronic viral "
-            "hepatitis: arrange multiphase CT or MRI (MOH 3129/QĐ-BYT).",
+            msg("screen.liver.afp_raised.title", afp=afp.value),
+            msg("screen.liver.afp_raised.detail", afp=afp.value, date=afp.date,
+                threshold=AFP_THRESHOLD),
             GUIDELINE,
             due=s.as_of,
             data=data + used(afp),
@@ -68,9 +70,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "eligibility",
             "not_eligible",
-            "HCC surveillance not indicated",
-            f"{reason or 'Chronic hepatitis'}: below the AASLD 2018 surveillance thresholds; "
-            "reassess with age or if cirrhosis develops.",
+            msg("screen.liver.eligibility.title"),
+            msg("screen.liver.eligibility.detail",
+                reason=reason or msg("screen.liver.reason.chronic_hepatitis")),
             GUIDELINE,
             data=data,
             values=values,
@@ -81,9 +83,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     f.add(
         "surveillance",
         timing_status(s.as_of, due),
-        "Liver ultrasound + AFP every 6 months",
-        f"{reason}: HCC surveillance with ultrasound and AFP every 6 months; "
-        + (f"last ultrasound {us.date}." if us else "no ultrasound on record."),
+        msg("screen.liver.surveillance.title"),
+        msg("screen.liver.surveillance.detail", reason=reason, date=us.date) if us else
+        msg("screen.liver.surveillance.detail_never", reason=reason),
         GUIDELINE,
         due=due or s.as_of,
         recall_months=6,

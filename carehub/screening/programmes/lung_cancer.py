@@ -21,6 +21,7 @@ import datetime
 import re
 
 from carehub.screening import codes
+from carehub.screening.messages import msg, term
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import Fact, Nodule, PatientSnapshot, add_months
@@ -69,9 +70,8 @@ def _screening(f: Findings, s: PatientSnapshot, smoking_used: tuple[Fact, ...]) 
         f.add(
             "ldct_due",
             "due",
-            "Low-dose CT screening due",
-            "Eligible for lung-cancer screening (USPSTF 2021) and never screened: "
-            "offer annual low-dose CT.",
+            msg("screen.lung_cancer.ldct_due.title"),
+            msg("screen.lung_cancer.ldct_due.detail"),
             GUIDELINE,
             due=s.as_of,
             data=used(smoking_used),
@@ -82,7 +82,7 @@ def _screening(f: Findings, s: PatientSnapshot, smoking_used: tuple[Fact, ...]) 
         seen.update(n.identifier or "" for n in s.nodules(earlier.ref or ""))
     last = scans[-1]
     nodules = s.nodules(last.ref or "")
-    category, management, nodule = lung_rads(nodules, len(scans) > 1, seen)
+    category, _management, nodule = lung_rads(nodules, len(scans) > 1, seen)
     values = {"lung_rads": category, "nodules": len(nodules)}
     nodule_facts = [x for x in s.of_kind("nodule") if x.ref == last.ref]
     data = used(smoking_used, last, nodule_facts)
@@ -90,10 +90,13 @@ def _screening(f: Findings, s: PatientSnapshot, smoking_used: tuple[Fact, ...]) 
         f.add(
             "lung_rads_4b",
             "referral",
-            f"Lung-RADS {category}: diagnostic work-up",
-            f"Low-dose CT of {last.date}: Lung-RADS {category}"
-            + (f" ({nodule.type} nodule {nodule.mean_diameter_mm} mm)" if nodule else "")
-            + f". {management}: refer to the lung-nodule clinic.",
+            msg("screen.lung_cancer.lung_rads_4b.title", category=category),
+            msg("screen.lung_cancer.lung_rads_4b.detail_nodule", date=last.date,
+                category=category, type=term("nodule", nodule.type or "solid"),
+                size=nodule.mean_diameter_mm, management=term("lung_rads", category))
+            if nodule else
+            msg("screen.lung_cancer.lung_rads_4b.detail", date=last.date, category=category,
+                management=term("lung_rads", category)),
             LUNG_RADS,
             due=s.as_of,
             data=data,
@@ -108,8 +111,10 @@ def _screening(f: Findings, s: PatientSnapshot, smoking_used: tuple[Fact, ...]) 
     f.add(
         "ldct_follow_up",
         status,
-        f"Lung-RADS {category}: {management}",
-        f"Low-dose CT of {last.date}: Lung-RADS {category}; {management} (next {due}).",
+        msg("screen.lung_cancer.ldct_follow_up.title", category=category,
+            management=term("lung_rads", category)),
+        msg("screen.lung_cancer.ldct_follow_up.detail", date=last.date, category=category,
+            management=term("lung_rads", category), due=due),
         LUNG_RADS,
         due=due,
         recall_months=months,
@@ -160,8 +165,10 @@ def _incidental(f: Findings, s: PatientSnapshot, high_risk: bool) -> None:
     if text.startswith("No routine"):
         return
     if "PET" in text or "tissue" in text:
-        f.add("fleischner_workup", "referral", "Incidental nodule: work-up", text, FLEISCHNER,
-              due=s.as_of, data=data, values=values)
+        f.add("fleischner_workup", "referral", msg("screen.lung_cancer.fleischner_workup.title"),
+              msg("screen.lung_cancer.fleischner_workup.detail",
+                  advice=term("fleischner", text)),
+              FLEISCHNER, due=s.as_of, data=data, values=values)
         return
     months = _months(text) or 12
     due = add_months(last.date or s.as_of, months)
@@ -169,8 +176,10 @@ def _incidental(f: Findings, s: PatientSnapshot, high_risk: bool) -> None:
     f.add(
         "fleischner_follow_up",
         "positive" if status == "up_to_date" else status,
-        f"Incidental lung nodule {size} mm: follow-up CT",
-        f"Chest CT of {last.date}: {top.type} nodule {size} mm. Fleischner 2017: {text}.",
+        msg("screen.lung_cancer.fleischner_follow_up.title", size=size),
+        msg("screen.lung_cancer.fleischner_follow_up.detail", date=last.date,
+            type=term("nodule", top.type or "solid"), size=size,
+            advice=term("fleischner", text)),
         FLEISCHNER,
         due=due,
         recall_months=months,
@@ -184,9 +193,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     f = Findings("lung_cancer", s)
     age = s.age
     if age is None or age < 35:
-        return f.not_eligible("Under 35: neither screening nor Fleischner applies.", GUIDELINE)
+        return f.not_eligible(msg("screen.lung_cancer.under_35"), GUIDELINE)
     if s.diagnosis(codes.LUNG_CANCER):
-        return f.not_eligible("Known lung cancer: follow the oncology pathway.", GUIDELINE)
+        return f.not_eligible(msg("screen.lung_cancer.known_cancer"), GUIDELINE)
     smoking = s.smoking()
     ever = smoking is not None and smoking.status != "never"
     _incidental(f, s, high_risk=ever)
@@ -195,9 +204,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
             f.add(
                 "smoking_history",
                 "insufficient_data",
-                "Smoking history missing",
-                "Insufficient data: need smoking status and pack-years to decide "
-                "lung-cancer screening eligibility (USPSTF 2021).",
+                msg("screen.lung_cancer.smoking_history.title"),
+                msg("screen.lung_cancer.smoking_history.detail"),
                 GUIDELINE,
                 needs=("smoking status", "pack-years"),
             )
@@ -209,8 +217,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     }
     if smoking.status == "former":
         if smoking.years_since_quit is None:
-            f.add("smoking_history", "insufficient_data", "Quit date missing",
-                  "Insufficient data: need years since quitting (former smoker).", GUIDELINE,
+            f.add("smoking_history", "insufficient_data",
+                  msg("screen.lung_cancer.quit_date.title"),
+                  msg("screen.lung_cancer.quit_date.detail"), GUIDELINE,
                   data=used(smoking.facts), needs=("years since quitting",))
             return f.out
         inputs["years_since_quit"] = round(smoking.years_since_quit, 1)
@@ -218,8 +227,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     if not eligible:
         if not f.out:
             f.not_eligible(
-                f"Not eligible for screening: age {age}, {smoking.status} smoker, "
-                f"{smoking.pack_years or 0:.0f} pack-years (USPSTF 2021).",
+                msg("screen.lung_cancer.not_eligible", age=age,
+                    status=term("smoking", smoking.status), pack_years=smoking.pack_years or 0.0),
                 GUIDELINE,
             )
         return f.out

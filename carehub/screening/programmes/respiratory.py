@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 
 from carehub.screening import codes
+from carehub.screening.messages import msg
 from carehub.screening.programmes.base import Findings, Profile, Programme, calc, next_due
 from carehub.screening.recommendation import Recommendation, timing_status, used
 from carehub.screening.snapshot import Fact, PatientSnapshot
@@ -70,10 +71,7 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
     if copd is None and asthma is None and screener is None and not (
         ever_smoker and age is not None and age >= 40
     ):
-        return f.not_eligible(
-            "No COPD/asthma diagnosis, no COPD-PS, and not an ever-smoker aged 40 or over.",
-            GUIDELINE,
-        )
+        return f.not_eligible(msg("screen.respiratory.not_eligible"), GUIDELINE)
     fev1 = s.latest(codes.FEV1_POST)
     spiro_day = fev1.date if fev1 is not None else None
     fvc = _same_day(s, codes.FVC_POST, spiro_day)
@@ -84,9 +82,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
             f.add(
                 "copd_ps_positive",
                 "positive",
-                f"COPD-PS {score}: spirometry needed",
-                f"COPD Population Screener score {score} (5 or more suggests COPD) on {day}; "
-                "no spirometry since. Arrange post-bronchodilator spirometry.",
+                msg("screen.respiratory.copd_ps_positive.title", score=score),
+                msg("screen.respiratory.copd_ps_positive.detail", score=score, date=day),
                 "COPD-PS (Martinez 2008)",
                 due=day,
                 data=used(answers),
@@ -98,9 +95,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "case_finding",
             "due",
-            "COPD case-finding due",
-            "Ever-smoker aged 40 or over with no COPD-PS or spirometry in 2 years: "
-            "offer the COPD Population Screener.",
+            msg("screen.respiratory.case_finding.title"),
+            msg("screen.respiratory.case_finding.detail"),
             GUIDELINE,
             due=s.as_of,
             data=used(smoking.facts if smoking else ()),
@@ -111,8 +107,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "spirometry",
             "insufficient_data",
-            "COPD without spirometry",
-            "Insufficient data: need post-bronchodilator spirometry to confirm and grade COPD.",
+            msg("screen.respiratory.spirometry.title"),
+            msg("screen.respiratory.spirometry.detail"),
             GUIDELINE,
             due=s.as_of,
             data=used(copd),
@@ -123,8 +119,8 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
         f.add(
             "copd_review",
             timing_status(s.as_of, due),
-            "COPD spirometry review",
-            f"Diagnosed COPD: spirometry and symptom review yearly; last spirometry {spiro_day}.",
+            msg("screen.respiratory.copd_review.title"),
+            msg("screen.respiratory.copd_review.detail", date=spiro_day),
             GUIDELINE,
             due=due,
             recall_months=12,
@@ -155,10 +151,10 @@ def _spirometry(
         f.add(
             "obstruction_undiagnosed",
             "positive",
-            "Airflow obstruction without a COPD diagnosis",
-            f"Post-bronchodilator FEV1/FVC {ratio:.2f} (< 0.70) on {fev1.date}"
-            + (f", GOLD {grade}" if grade else "")
-            + ": assess and record COPD.",
+            msg("screen.respiratory.obstruction_undiagnosed.title"),
+            msg("screen.respiratory.obstruction_undiagnosed.detail_graded", ratio=ratio,
+                date=fev1.date, grade=grade) if grade else
+            msg("screen.respiratory.obstruction_undiagnosed.detail", ratio=ratio, date=fev1.date),
             GUIDELINE,
             due=fev1.date,
             data=data,
@@ -175,9 +171,9 @@ def _spirometry(
             f.add(
                 "bronchodilator_response",
                 "positive",
-                "Positive bronchodilator response",
-                f"FEV1 rose {bdr['change_pct_pred']}% of predicted after bronchodilator "
-                "(> 10%, ERS/ATS 2022): assess for asthma.",
+                msg("screen.respiratory.bronchodilator_response.title"),
+                msg("screen.respiratory.bronchodilator_response.detail",
+                    change=bdr["change_pct_pred"]),
                 "ERS/ATS 2022",
                 due=fev1.date,
                 data=used(pre, fev1, pct),

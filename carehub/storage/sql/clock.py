@@ -23,7 +23,7 @@ def next_instant() -> str:
         if now <= _last[0]:
             now = _last[0] + timedelta(microseconds=1)
         _last[0] = now
-    return now.strftime(FIXED_FMT)
+    return now.isoformat(timespec="microseconds")[:26]
 
 
 def to_fhir_instant(fixed: str) -> str:

@@ -102,10 +102,24 @@ class CriteriaCompiler:
             return f"NOT EXISTS ({probe})" if c.modifier == "not" else f"EXISTS ({probe})"
         head = (
             f"SELECT x.rid FROM {table} x WHERE x.type = {self.p(c.resource_type)} "
-            f"AND x.param = {self.p(c.code)} AND ("
+            f"AND x.param = {self.p(c.code)} AND {self._codes_in(c)}("
         )
         ors = [self.value_predicate(c, v) for v in c.values]
         return f"{alias}.rid IN ({head}" + " OR ".join(ors) + "))"
+
+    def _codes_in(self, c: Clause) -> str:
+        """``x.code IN (…) AND`` for a token clause of several codes, else nothing.
+
+        The OR of several ``(code AND system)`` values cannot use the index
+        on ``(type, param, code, system)`` by itself; the IN list lets the
+        database seek each code and test the ORed values on those rows only.
+        """
+        if c.param_type != "token" or c.modifier is not None or len(c.values) < 2:
+            return ""
+        codes = [v.code for v in c.values if isinstance(v, TokenValue)]
+        if len(codes) != len(c.values) or any(code is None for code in codes):
+            return ""
+        return f"x.code IN ({', '.join(self.p(code) for code in codes)}) AND "
 
     # -- per type ----------------------------------------------------------------------
     def value_predicate(self, c: Clause, v: Value) -> str:

@@ -35,6 +35,8 @@ class Dialect:
     for_update: ClassVar[str] = ""
     #: prefix that stops the planner from using an index on a column (SQLite's unary +)
     no_index: ClassVar[str] = ""
+    #: new row ids come from sequences (else: the maxima, under the write lock)
+    sequence_ids: ClassVar[bool] = False
 
     def sql(self, text: str) -> str:
         """Convert ``?`` placeholders to this dialect's style.
@@ -71,6 +73,7 @@ class PostgresDialect(Dialect):
     body_in = "?::jsonb"
     body_out = "body::text"
     for_update = " FOR UPDATE"
+    sequence_ids = True
 
     def sql(self, text: str) -> str:
         """Use psycopg's ``%s`` placeholders.

@@ -3,13 +3,15 @@
 https://hl7.org/fhir/R4/http.html#versioning
 
 Writes append a row to ``versions`` and move the ``resources`` row to it; the
-search index of the resource is replaced. Index rows of a session are buffered
-and flushed before any query of the session and at commit, so a 100-entry
-transaction writes each index table with one ``executemany``.
+search index of the resource is replaced. The rows of a session's writes are
+buffered and flushed before any query that could see them and at commit, so a
+100-entry transaction writes each table with one ``executemany``; reads and
+locks of what the session wrote are answered from the session itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -28,8 +30,8 @@ from carehub.storage.base import (
 from carehub.storage.sql.clock import next_instant, to_fhir_instant
 from carehub.storage.sql.cursor import decode_cursor, encode_cursor
 from carehub.storage.sql.dialect import Dialect
-from carehub.storage.sql.schema import ROW_TABLES, insert_sql
 from carehub.storage.sql.search_exec import SearchExecutor
+from carehub.storage.sql.write_buffer import WriteBuffer
 
 
 class Db(Protocol):
@@ -59,26 +61,40 @@ _CURRENT = (
 
 
 class SqlSession(SearchExecutor):
-    """The SQL implementation of :class:`~carehub.storage.base.StoreSession`."""
+    """The SQL implementation of :class:`~carehub.storage.base.StoreSession`.
+
+    Writes are buffered (:class:`~carehub.storage.sql.write_buffer.WriteBuffer`)
+    and flushed before queries that could see them and at commit; reads of
+    resources this session wrote are answered from what it wrote.
+    """
 
     def __init__(
         self, db: Db, dialect: Dialect, compartment: Mapping[str, tuple[str, ...]]
     ) -> None:
         super().__init__(db, dialect, compartment)
-        self._pending: dict[str, list[tuple[object, ...]]] = {}
+        self._buffer = WriteBuffer(db, dialect)
         self._current_sql = dialect.sql(_CURRENT.format(body=dialect.body_out))
         self._lock_sql = dialect.sql(
             "SELECT rid, version, lu, deleted, hseq FROM resources WHERE type = ? AND id = ?"
             + dialect.for_update
         )
-        self._find_sql = dialect.sql("SELECT rid, version FROM resources WHERE type = ? AND id = ?")
-        #: (type, id) -> (rid, version) or None, for rows locked or written in this session
-        self._known: dict[tuple[str, str], tuple[int, int] | None] = {}
+        self._find_sql = dialect.sql(
+            "SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?"
+        )
+        #: (type, id) -> (rid, version, deleted) or None, for rows looked up or written here
+        self._rows: dict[tuple[str, str], tuple[int, int, bool] | None] = {}
+        #: (type, id) -> lock answer, for rows locked up front (:meth:`prefetch`)
+        self._locked: dict[tuple[str, str], StoredResource | None] = {}
+        #: (type, id) -> the version this session last wrote
+        self._latest: dict[tuple[str, str], StoredResource] = {}
 
     # -- reads -------------------------------------------------------------------------
     def read(self, resource_type: str, id: str) -> StoredResource | None:
         """The current version, or None if never stored."""
-        return self._current(resource_type, id, lock=False)
+        written = self._latest.get((resource_type, id))
+        if written is not None:
+            return written
+        return self._current(resource_type, id)
 
     def lock(self, resource_type: str, id: str) -> StoredResource | None:
         """The current version's metadata (``body`` is None), holding a write lock on it.
@@ -86,21 +102,62 @@ class SqlSession(SearchExecutor):
         The row is remembered so that a following :meth:`put` of the same
         resource needs no second lookup.
         """
-        row = self.db.fetchone(self._lock_sql, (resource_type, id))
+        key = (resource_type, id)
+        written = self._latest.get(key)
+        if written is not None:
+            return dataclasses.replace(written, body=None)
+        if key in self._locked:
+            return self._locked[key]
+        row = self.db.fetchone(self._lock_sql, key)
+        return self._remember_lock(key, row)
+
+    def prefetch(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Lock and remember the rows of ``keys`` (type, id) in one query per type.
+
+        Later :meth:`lock` and :meth:`put` calls on them need no query of their own.
+        """
+        by_type: dict[str, list[str]] = {}
+        for rtype, rid in keys:
+            key = (rtype, rid)
+            if key not in self._latest and key not in self._locked:
+                by_type.setdefault(rtype, []).append(rid)
+        for rtype in sorted(by_type):  # a fixed order: concurrent sessions lock alike
+            ids = sorted(set(by_type[rtype]))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                rows = self.db.fetchall(
+                    self.d.sql(
+                        "SELECT id, rid, version, lu, deleted, hseq FROM resources "
+                        f"WHERE type = ? AND id IN ({marks})" + self.d.for_update
+                    ),
+                    (rtype, *chunk),
+                )
+                found = {row[0]: row[1:] for row in rows}
+                for one in chunk:
+                    self._remember_lock((rtype, one), found.get(one))
+
+    def _remember_lock(
+        self, key: tuple[str, str], row: Sequence[Any] | None
+    ) -> StoredResource | None:
         if row is None:
-            self._known[(resource_type, id)] = None
+            self._rows[key] = None
+            self._locked[key] = None
             return None
         rid, version, lu, deleted, hseq = row
-        self._known[(resource_type, id)] = (rid, version)
-        return StoredResource(
-            resource_type, id, version, to_fhir_instant(lu), bool(deleted), None, seq=hseq
+        self._rows[key] = (rid, version, bool(deleted))
+        got = StoredResource(
+            key[0], key[1], version, to_fhir_instant(lu), bool(deleted), None, seq=hseq
         )
+        self._locked[key] = got
+        return got
 
-    def _current(self, resource_type: str, id: str, *, lock: bool) -> StoredResource | None:
+    def _current(self, resource_type: str, id: str) -> StoredResource | None:
         row = self.db.fetchone(self._current_sql, (resource_type, id))
         if row is None:
             return None
-        _, version, lu, deleted, hseq, body = row
+        rid, version, lu, deleted, hseq, body = row
+        self._rows.setdefault((resource_type, id), (rid, version, bool(deleted)))
         return StoredResource(
             resource_type, id, version, to_fhir_instant(lu), bool(deleted), body, seq=hseq
         )
@@ -110,6 +167,7 @@ class SqlSession(SearchExecutor):
 
     def vread(self, resource_type: str, id: str, version: int) -> StoredResource | None:
         """One version of a resource."""
+        self.flush()
         row = self.db.fetchone(
             self.d.sql(
                 f"SELECT seq, lu, deleted, method, {self.d.body_out} FROM versions "
@@ -125,6 +183,14 @@ class SqlSession(SearchExecutor):
         )
 
     # -- writes ------------------------------------------------------------------------
+    def _row(self, key: tuple[str, str]) -> tuple[int, int, bool] | None:
+        if key in self._rows:
+            return self._rows[key]
+        row = self.db.fetchone(self._find_sql, key)
+        found = (int(row[0]), int(row[1]), bool(row[2])) if row else None
+        self._rows[key] = found
+        return found
+
     def put(self, resource: dict[str, Any], *, method: str = "PUT") -> StoredResource:
         """Store the next version of ``resource`` (see the protocol)."""
         rtype = resource.get("resourceType")
@@ -132,11 +198,7 @@ class SqlSession(SearchExecutor):
         if not isinstance(rtype, str) or not isinstance(rid_text, str):
             raise Incorrect("a stored resource needs resourceType and id")
         key = (rtype, rid_text)
-        if key in self._known:
-            current = self._known[key]
-        else:
-            row = self.db.fetchone(self._find_sql, key)
-            current = (row[0], row[1]) if row else None
+        current = self._row(key)
         version = current[1] + 1 if current else 1
         lu = next_instant()
         meta = dict(resource.get("meta") or {})
@@ -144,98 +206,40 @@ class SqlSession(SearchExecutor):
         meta["lastUpdated"] = to_fhir_instant(lu)
         resource["meta"] = meta
         body = orjson.dumps(resource)
-        seq = self._insert_version(rtype, rid_text, version, lu, False, method, body)
-        if current:
-            rid = current[0]
-            self.db.execute(
-                self.d.sql(
-                    f"UPDATE resources SET version = ?, lu = ?, deleted = {self.d.false}, "
-                    "hseq = ? WHERE rid = ?"
-                ),
-                (version, lu, seq, rid),
-            )
-            self._drop_index(rid)
-        else:
-            row = self.db.fetchone(
-                self.d.sql(
-                    "INSERT INTO resources (type, id, version, lu, deleted, hseq) "
-                    f"VALUES (?, ?, ?, ?, {self.d.false}, ?) RETURNING rid"
-                ),
-                (rtype, rid_text, version, lu, seq),
-            )
-            assert row is not None
-            rid = row[0]
-        self._known[key] = (rid, version)
-        self._queue_index(rid, rtype, resource)
-        return StoredResource(
+        buf = self._buffer
+        seq = buf.version(rtype, rid_text, version, lu, False, method, body)
+        rid = buf.resource(current[0] if current else None, rtype, rid_text, version, lu,
+                           False, seq)
+        buf.reindex(rid, rtype, extract(resource))
+        self._rows[key] = (rid, version, False)
+        stored = StoredResource(
             rtype, rid_text, version, to_fhir_instant(lu), False, body, method, seq
         )
+        self._latest[key] = stored
+        return stored
 
     def delete(self, resource_type: str, id: str) -> StoredResource | None:
         """Mark deleted; None when absent or already deleted."""
-        current = self.db.fetchone(
-            self.d.sql("SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?"),
-            (resource_type, id),
-        )
+        key = (resource_type, id)
+        current = self._row(key)
         if current is None or current[2]:
             return None
         rid, version = current[0], current[1] + 1
-        self._known[(resource_type, id)] = (rid, version)
         lu = next_instant()
-        seq = self._insert_version(resource_type, id, version, lu, True, "DELETE", None)
-        self.db.execute(
-            self.d.sql(
-                f"UPDATE resources SET version = ?, lu = ?, deleted = {self.d.true}, hseq = ? "
-                "WHERE rid = ?"
-            ),
-            (version, lu, seq, rid),
-        )
-        self._drop_index(rid)
-        return StoredResource(
+        buf = self._buffer
+        seq = buf.version(resource_type, id, version, lu, True, "DELETE", None)
+        buf.resource(rid, resource_type, id, version, lu, True, seq)
+        buf.reindex(rid, resource_type, None)
+        self._rows[key] = (rid, version, True)
+        stored = StoredResource(
             resource_type, id, version, to_fhir_instant(lu), True, None, "DELETE", seq
         )
-
-    def _insert_version(
-        self,
-        rtype: str,
-        id: str,
-        version: int,
-        lu: str,
-        deleted: bool,
-        method: str,
-        body: bytes | None,
-    ) -> int:
-        flag = self.d.true if deleted else self.d.false
-        row = self.db.fetchone(
-            self.d.sql(
-                "INSERT INTO versions (type, id, version, lu, deleted, method, body) "
-                f"VALUES (?, ?, ?, ?, {flag}, ?, {self.d.body_in}) RETURNING seq"
-            ),
-            (rtype, id, version, lu, method, None if body is None else self.d.body_value(body)),
-        )
-        assert row is not None
-        return int(row[0])
-
-    def _drop_index(self, rid: int) -> None:
-        self.flush()
-        for table in ROW_TABLES.values():
-            self.db.execute(self.d.sql(f"DELETE FROM {table} WHERE rid = ?"), (rid,))
-
-    def _queue_index(self, rid: int, rtype: str, resource: dict[str, Any]) -> None:
-        rows = extract(resource)
-        for attr, table in ROW_TABLES.items():
-            items = getattr(rows, attr)
-            if items:
-                bucket = self._pending.setdefault(table, [])
-                bucket.extend((rid, rtype, *item) for item in items)
+        self._latest[key] = stored
+        return stored
 
     def flush(self) -> None:
-        """Write buffered index rows (before queries, and at commit)."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, {}
-        for table, rows in pending.items():
-            self.db.executemany(self.d.sql(insert_sql(table)), rows)
+        """Send buffered rows (before queries that could see them, and at commit)."""
+        self._buffer.flush()
 
     # -- queries -----------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchPage:
@@ -290,18 +294,27 @@ class SqlSession(SearchExecutor):
     def read_many(self, resource_type: str, ids: Sequence[str]) -> dict[str, StoredResource]:
         """Current versions by id (absent ids left out)."""
         out: dict[str, StoredResource] = {}
+        rest = []
+        for i in ids:
+            written = self._latest.get((resource_type, i))
+            if written is not None:
+                out[i] = written
+            else:
+                rest.append(i)
+        ids = rest
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ", ".join("?" for _ in chunk)
             rows = self.db.fetchall(
                 self.d.sql(
-                    f"SELECT r.id, r.version, r.lu, r.deleted, r.hseq, v.{self.d.body_out} "
+                    f"SELECT r.id, r.version, r.lu, r.deleted, r.hseq, v.{self.d.body_out}, r.rid "
                     f"FROM resources r JOIN versions v ON v.seq = r.hseq "
                     f"WHERE r.type = ? AND r.id IN ({marks})"
                 ),
                 (resource_type, *chunk),
             )
-            for i, version, lu, deleted, hseq, body in rows:
+            for i, version, lu, deleted, hseq, body, rid in rows:
+                self._rows.setdefault((resource_type, i), (rid, version, bool(deleted)))
                 out[i] = StoredResource(
                     resource_type, i, version, to_fhir_instant(lu), bool(deleted), body, seq=hseq
                 )
@@ -350,6 +363,7 @@ class SqlSession(SearchExecutor):
 
     def count_by_type(self) -> dict[str, int]:
         """Current resources per type."""
+        self.flush()
         rows = self.db.fetchall(
             self.d.sql(
                 f"SELECT type, COUNT(*) FROM resources WHERE deleted = {self.d.false} GROUP BY type"

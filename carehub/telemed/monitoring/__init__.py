@@ -17,8 +17,14 @@ Design
 * :mod:`~carehub.telemed.monitoring.thresholds`: per-programme defaults
   (``data/programmes.json``) and the per-patient Goal
   ``home-monitoring-<patient id>`` whose targets replace them;
+* :mod:`~carehub.telemed.monitoring.trends`: per-programme trend rules
+  (``data/trends.json``: heart-failure weight gain, sustained high blood
+  pressure, falling peak flow), once per episode;
 * :mod:`~carehub.telemed.monitoring.alerts`: Flag + Task per patient and
   measure, one open at a time; acknowledge and resolve;
+* :mod:`~carehub.telemed.monitoring.care_team`: a new alert is sent to the
+  patient's care team (CareTeam members, general practitioners) and recorded
+  as Communications;
 * :mod:`~carehub.telemed.monitoring.service`: the rules on the caller and
   the all-or-nothing submission;
 * :mod:`~carehub.telemed.monitoring.router`: ``/telemed/monitoring/...``.

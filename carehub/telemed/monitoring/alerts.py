@@ -14,6 +14,12 @@ opening another. The care team acknowledges (Task ``in-progress``, ``owner``
 the clinician) and resolves it (Task ``completed``, Flag ``inactive`` with
 ``period.end``); the next bad reading then opens a new alert.
 
+A trend rule (:mod:`~carehub.telemed.monitoring.trends`) that holds joins the
+same alert of its measure: its text is added to the description, its id to
+the Task's ``trend-rule`` extensions, and the Task's priority is the most
+urgent of what it holds (a sustained-high-BP trend alone is ``routine``). A
+trend that goes on within its episode never reopens a resolved alert.
+
 Failure modes: :class:`~carehub.errors.Forbidden` (not care team),
 :class:`~carehub.errors.NotFound` (no such alert Task).
 """
@@ -29,6 +35,7 @@ import orjson
 from carehub.errors import NotFound
 from carehub.search.parse import SearchParser
 from carehub.storage.base import StoreSession
+from carehub.telemed.access import require_access
 from carehub.telemed.actor import Actor
 from carehub.telemed.monitoring.measures import measure
 from carehub.telemed.monitoring.readings import MONITORING_SYSTEM
@@ -78,32 +85,63 @@ def _short(measure_id: str, fallback: str) -> str:
             "peak_flow": "peak flow"}.get(measure_id, fallback)
 
 
+def _inputs(evidence: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"type": {"text": "reading"}, "valueReference": {"reference": ref}}
+            for ref in evidence]
+
+
 def _open_tasks(session: StoreSession, parser: SearchParser, key: str) -> list[dict[str, Any]]:
     page = session.search(parser.parse("Task", [
         ("identifier", f"{ALERT_SYSTEM}|{key}"), ("status", ",".join(OPEN)), ("_count", "10")]))
     return [orjson.loads(m.body) for m in page.matches if m.body is not None]
 
 
+def _higher(a: str, b: str) -> str:
+    """The more urgent of two Task priorities.
+
+    >>> _higher("routine", "urgent"), _higher("stat", "urgent")
+    ('urgent', 'stat')
+    """
+    order = ("routine", "urgent", "asap", "stat")
+    return max(a, b, key=lambda p: order.index(p) if p in order else 0)
+
+
 def raise_alert(session: StoreSession, parser: SearchParser, patient: str, measure_id: str,
                 breaches: Sequence[Breach], evidence: Sequence[str],
-                now: datetime) -> list[dict[str, Any]]:
+                now: datetime, *, trends: Sequence[str] = (), rules: Sequence[str] = (),
+                priority: str = "urgent", open_new: bool = True) -> list[dict[str, Any]]:
     """Open an alert, or add ``evidence`` (Observation references) to the open one.
 
-    Returns the resources written (Flag and Task, or the updated Task).
+    ``trends`` are the texts of trend rules that hold (ids ``rules``, see
+    :mod:`~carehub.telemed.monitoring.trends`); ``priority`` is the Task's (an
+    open Task's is raised to it, never lowered). With ``open_new`` False
+    (a trend that goes on within its episode) nothing is opened: the
+    evidence only joins an alert still open.
+
+    Returns the resources written (Flag and Task, the updated Task, or none).
     """
     key = alert_key(patient, measure_id)
     session.lock_key("home-monitoring-alert:" + key)
-    inputs = [{"type": {"text": "reading"}, "valueReference": {"reference": ref}}
-              for ref in evidence]
     found = _open_tasks(session, parser, key)
-    text = describe(breaches)
+    text = "; ".join(x for x in (describe(breaches), *trends) if x)
+    rule_ext = [{"url": MONITORING_SYSTEM + "/trend-rule", "valueCode": r} for r in rules]
     if found:
         current = found[0]
-        current["input"] = [*current.get("input", []), *inputs]
+        have = {str((i.get("valueReference") or {}).get("reference"))
+                for i in current.get("input", [])}
+        current["input"] = [*current.get("input", []), *_inputs(
+            [ref for ref in dict.fromkeys(evidence) if ref not in have])]
         current["lastModified"] = instant(now)
+        current["priority"] = _higher(str(current.get("priority", "routine")), priority)
+        known = {str(x.get("valueCode")) for x in current.get("extension", [])}
+        current["extension"] = [*current.get("extension", []),
+                                *(x for x in rule_ext if x["valueCode"] not in known)]
         current["note"] = [*current.get("note", []), {"time": instant(now), "text": text}]
         session.put(current)
         return [current]
+    if not open_new:
+        return []
+    inputs = _inputs(list(dict.fromkeys(evidence)))
     identifier = [{"system": ALERT_SYSTEM, "value": key}]
     flag: dict[str, Any] = {
         "resourceType": "Flag", "id": new_id(), "identifier": identifier, "status": "active",
@@ -114,13 +152,14 @@ def raise_alert(session: StoreSession, parser: SearchParser, patient: str, measu
     }
     task: dict[str, Any] = {
         "resourceType": "Task", "id": new_id(), "identifier": identifier,
-        "status": "requested", "intent": "order", "priority": "urgent",
+        "status": "requested", "intent": "order", "priority": priority,
         "code": {"coding": [{"system": MONITORING_SYSTEM, "code": ALERT_CODE}],
                  "text": "Home monitoring alert"},
         "description": text, "focus": {"reference": f"Flag/{flag['id']}"},
         "for": {"reference": patient}, "authoredOn": instant(now), "lastModified": instant(now),
         "input": inputs,
-        "extension": [{"url": MONITORING_SYSTEM + "/measure", "valueCode": measure_id}],
+        "extension": [{"url": MONITORING_SYSTEM + "/measure", "valueCode": measure_id},
+                      *rule_ext],
     }
     session.put(flag)
     session.put(task)
@@ -212,6 +251,8 @@ def worklist(records: Records, actor: Actor, *, open_only: bool = True,
         Forbidden: not care team.
     """
     actor.require_staff()
+    if patient:
+        require_access(records, actor, patient)
     params = [("code", f"{MONITORING_SYSTEM}|{ALERT_CODE}"), ("_count", "500")]
     if open_only:
         params.append(("status", ",".join(OPEN)))

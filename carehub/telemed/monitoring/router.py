@@ -107,7 +107,7 @@ def monitoring_router(tm: Telemed, settings: Any = None) -> APIRouter:
     """
     config = MonitoringConfig() if settings is None else MonitoringConfig.from_settings(settings)
     programme_defaults(config.programme)  # an unknown default programme fails at start-up
-    service = Monitoring(tm.records, config, clock=lambda: tm.clock())
+    service = Monitoring(tm.records, config, clock=lambda: tm.clock(), notifier=tm.notifier)
     tm.extra[SERVICE_KEY] = service
     router = APIRouter(prefix="/telemed/monitoring", tags=["telemedicine"])
 

@@ -14,10 +14,14 @@ https://www.who.int/publications/i/item/9789241549479 (stock levels, WHO/MSH)
     capacity (the ward Location ``ward-<department>``'s beds, read through the
     guarded store);
   - the roster view: nurses needed per shift and day for each of those wards
-    (:func:`carehub.ops.allocate.coverage.coverage_from_census` with
-    :data:`RATIOS`), the demand a roster must cover.
+    (:func:`carehub.ops.allocate.coverage.coverage_from_census` with the
+    configured ratios), the demand a roster must cover.
 * ``GET /app/ops/forecast-status``: the job's state as JSON (``state``,
   translated ``message``) for the progress display.
+
+What is forecast, the nurse ratios per shift and the roster's length come
+from :class:`~carehub.web.dashboard_config.DashboardConfig` (settings
+``CAREHUB_OPS_NURSE_*``, ``CAREHUB_OPS_ROSTER_DAYS``, ``CAREHUB_OPS_FORECAST_*``).
 
 The reorder list is the operations API's (``GET /ops/supply/reorder``, AMC
 flat forecast), called in-process with the user's own token, so the ledger,
@@ -42,6 +46,7 @@ from starlette.responses import JSONResponse, Response
 from carehub.errors import Forbidden
 from carehub.ops.allocate.coverage import SkillMix, coverage_from_census
 from carehub.web.app import Web
+from carehub.web.dashboard_config import DEFAULT_RATIOS, DashboardConfig
 from carehub.web.i18n import Translator
 from carehub.web.screens.operations_forecast import (
     DashboardForecast,
@@ -52,15 +57,18 @@ from carehub.web.screens.operations_forecast import (
 )
 from carehub.web.session import SESSION_COOKIE
 
-RATIOS = {"early": 4.0, "late": 5.0, "night": 7.0}
-"""Patients per nurse on each shift (day shifts 1:4-1:5, nights 1:7)."""
-SKILLS = (SkillMix("nurse", 1.0, 1),)
-"""Every shift needs nurses, at least one."""
-ROSTER_DAYS = 7
 BANDS = ("understock", "adequate", "overstock")
 BAND_KEYS = {band: f"ops.band.{band}" for band in BANDS}
 """Translation key of each stock status band."""
-SHIFT_KEYS = {shift: f"ops.shift.{shift}" for shift in RATIOS}
+
+
+def shift_key(shift: str) -> str:
+    """The translation key of a shift's name (shifts without one show their name).
+
+    >>> shift_key("night")
+    'ops.shift.night'
+    """
+    return f"ops.shift.{shift}"
 
 
 def bed_capacity(web: Web, wards: list[str]) -> dict[str, int]:
@@ -78,28 +86,39 @@ def bed_capacity(web: Web, wards: list[str]) -> dict[str, int]:
     return out
 
 
-def roster_rows(census: list[float], dates: list[str]) -> list[dict[str, Any]]:
+def roster_rows(census: list[float], dates: list[str],
+                ratios: dict[str, float] | None = None,
+                skills: tuple[SkillMix, ...] = (SkillMix("nurse", 1.0, 1),)
+                ) -> list[dict[str, Any]]:
     """Nurses needed per shift and day for a forecast ``census`` (one row per shift).
+
+    ``ratios``: patients per nurse by shift (default :data:`DEFAULT_RATIOS`).
 
     >>> rows = roster_rows([8.0, 15.0], ["2026-07-01", "2026-07-02"])
     >>> [(r["shift"], [c["optimal"] for c in r["cells"]]) for r in rows]
     [('early', [2, 4]), ('late', [2, 3]), ('night', [2, 3])]
+    >>> [c["optimal"] for c in roster_rows([15.0], ["2026-07-01"], {"day": 3.0})[0]["cells"]]
+    [5]
     """
-    demands = coverage_from_census([max(0.0, c) for c in census], RATIOS, list(SKILLS))
+    shifts = ratios or DEFAULT_RATIOS
+    demands = coverage_from_census([max(0.0, c) for c in census], shifts, list(skills))
     by = {(d.day, d.shift): d for d in demands}
     rows = []
-    for shift in RATIOS:
+    for shift in shifts:
         cells = []
         for day, date in enumerate(dates):
             d = by.get((day, shift))
             cells.append({"date": date, "optimal": d.optimal if d else 0,
                           "minimum": d.minimum if d else 0})
-        rows.append({"shift": shift, "shift_key": SHIFT_KEYS[shift], "cells": cells})
+        rows.append({"shift": shift, "shift_key": shift_key(shift), "cells": cells})
     return rows
 
 
-def forecast_view(web: Web, run: DashboardForecast, t: Translator) -> dict[str, Any]:
+def forecast_view(web: Web, run: DashboardForecast, t: Translator,
+                  config: DashboardConfig | None = None) -> dict[str, Any]:
     """Template values of the finished forecasts (charts, tables, roster)."""
+    config = config or DashboardConfig()
+    history = config.plan.history_days
     names = dict(web.worklists.departments())
     wards = [s.split("/", 1)[1] for s in run.census]
     beds = bed_capacity(web, wards)
@@ -111,7 +130,8 @@ def forecast_view(web: Web, run: DashboardForecast, t: Translator) -> dict[str, 
         return t(f"ops.series.{kind}_of", name=names.get(code, code))
 
     demand = [{"id": f"fc-{i}", "series": s, "title": label(s),
-               "figure": forecast_figure(run, s, label(s), t), "rows": forecast_rows(run, s)}
+               "figure": forecast_figure(run, s, label(s), t, history_days=history),
+               "rows": forecast_rows(run, s)}
               for i, s in enumerate(run.demand)]
     census = []
     roster = []
@@ -122,12 +142,15 @@ def forecast_view(web: Web, run: DashboardForecast, t: Translator) -> dict[str, 
         over = [r["date"] for r in rows if cap is not None and r["hi95"] > cap]
         census.append({"id": f"census-{i}", "series": s, "title": label(s), "capacity": cap,
                        "over": over, "rows": rows,
-                       "figure": forecast_figure(run, s, label(s), t, capacity=cap)})
-        first = rows[:ROSTER_DAYS]
+                       "figure": forecast_figure(run, s, label(s), t, capacity=cap,
+                                                 history_days=history)})
+        first = rows[:config.roster_days]
+        shifts = roster_rows([float(r["mean"]) for r in first], [r["date"] for r in first],
+                             config.ratios, config.skills)
+        for row in shifts:
+            row["label"] = t.maybe(row["shift_key"], row["shift"])
         roster.append({"ward": names.get(ward, ward),
-                       "dates": [r["date"] for r in first],
-                       "rows": roster_rows([float(r["mean"]) for r in first],
-                                           [r["date"] for r in first])})
+                       "dates": [r["date"] for r in first], "rows": shifts})
     return {"demand": demand, "census": census, "roster": roster,
             "models": run.result.chosen, "as_of": run.as_of.isoformat() if run.as_of else "",
             "seconds": round(run.seconds, 1)}
@@ -157,7 +180,8 @@ async def reorder_lines(request: Request, as_of: str) -> tuple[list[dict[str, An
 def router(web: Web) -> APIRouter:
     """The dashboard routes bound to ``web``."""
     r = APIRouter(include_in_schema=False)
-    jobs = ForecastJobs(web.config.warehouse_path)
+    config = web.config.dashboard or DashboardConfig()
+    jobs = ForecastJobs(web.config.warehouse_path, config.plan)
 
     @r.get("/app/ops")
     async def dashboard(request: Request) -> Response:
@@ -166,7 +190,7 @@ def router(web: Web) -> APIRouter:
         job = jobs.state()
         forecasts = None
         if job.state == "ready" and job.value is not None:
-            forecasts = await run_in_threadpool(forecast_view, web, job.value, t)
+            forecasts = await run_in_threadpool(forecast_view, web, job.value, t, config)
         as_of = web.as_of().isoformat()
         lines, reorder_error = await reorder_lines(request, as_of)
         counts = {band: sum(1 for ln in lines if ln.get("status") == band) for band in BANDS}

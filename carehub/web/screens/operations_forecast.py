@@ -2,9 +2,9 @@
 
 https://otexts.com/fpp3/prediction-intervals.html and https://plotly.com/javascript/reference/
 
-:class:`ForecastJobs` runs one forecast of the dashboard's series (see
-:data:`PLAN`) per warehouse build, in one background thread, so a page never
-waits for it: :meth:`ForecastJobs.state` answers at once with ``running``
+:class:`ForecastJobs` runs one forecast of the dashboard's series (the
+configured :class:`ForecastPlan`) per warehouse build, in one background
+thread, so a page never waits for it: :meth:`ForecastJobs.state` answers at once with ``running``
 (and the current step), ``ready`` (with the :class:`DashboardForecast`) or
 ``failed``. The cache key is the warehouse file's identity (path, size,
 modification time): rebuilding or refreshing the warehouse makes the next
@@ -64,7 +64,8 @@ class ForecastPlan:
 
 
 PLAN = ForecastPlan()
-"""The dashboard's forecast plan."""
+"""The default forecast plan (the configured one comes from
+:class:`~carehub.web.dashboard_config.DashboardConfig`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from carehub.errors import Forbidden
 from carehub.screening.recommendation import Recommendation
 from carehub.screening.writeback import RULE_SYSTEM
 from carehub.web.app import Web
+from carehub.web.explanations import explainer, needs_text
 from carehub.web.i18n import Translator
 from carehub.web.lab_trends import figures
 from carehub.web.patient_record import (
@@ -148,6 +149,8 @@ def view(summary: Summary, t: Translator) -> dict[str, Any]:
                    for c, fig in figures(record.of("Observation"), t)],
         "recommendations": summary.recommendations,
         "scored": [r for r in summary.recommendations if r.values],
+        "explain": explainer(t),
+        "needs": lambda needs: needs_text(needs, t),
         "tasks": summary.tasks,
         "cards": summary.cards,
         "as_of": summary.as_of.isoformat(),

@@ -39,6 +39,8 @@ from carehub.screening.evaluate import PROGRAMMES
 from carehub.screening.writeback import resource_id
 from carehub.security.context import current_grant
 from carehub.web.app import Web
+from carehub.web.explanations import explain, stored_message
+from carehub.web.i18n import Translator
 from carehub.web.patient_search import display_name
 from carehub.web.screens.signin import safe_next
 from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
@@ -164,6 +166,10 @@ def router(web: Web) -> APIRouter:
         except Forbidden:
             return web.pages.error(request, 403, "error.forbidden")
         departments = await run_in_threadpool(web.worklists.departments)
+        t = Translator(web.pages.context(request).lang)
+        for item in rows:
+            row = item["row"]
+            item["title"] = explain(stored_message(row.messages, "title"), t, row.title)
         base = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page",
                                                                                   "updated")]
         return web.pages.render(
