@@ -108,18 +108,31 @@ def send_reminders(records: Records, notifier: Notifier, now: datetime,
             "subject": {"reference": patient_ref}, "recipient": [{"reference": patient_ref}],
             "payload": [{"contentString": text}],
         }
-        if contact is None:
-            comm.update(status="not-done", statusReason={"text": "no phone, e-mail or chat"})
-        else:
-            channel, address = contact
-            comm["medium"] = [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
-                "code": MEDIUM[channel]}]}]
-            try:
-                notifier.send(Message(channel, address, text, "CareHub"))
-            except (Busy, Unsupported) as exc:
-                comm.update(status="not-done", statusReason={"text": exc.message})
-            else:
-                comm.update(status="completed", sent=instant(now))
-        out.append(records.put(comm))
+        out.append(records.put(deliver(comm, contact, text, notifier, now)))
     return out
+
+
+def deliver(comm: dict[str, Any], contact: tuple[str, str] | None, text: str,
+            notifier: Notifier, now: datetime) -> dict[str, Any]:
+    """Send ``text`` to ``contact`` (channel, address) and record the outcome on ``comm``.
+
+    ``comm`` (a Communication, changed in place and returned) becomes
+    ``completed`` with ``sent`` and ``medium`` when the gateway took the
+    message, else ``not-done`` with the reason (no contact, gateway refused
+    or unreachable). Gateway errors never escape: the caller stores ``comm``
+    either way.
+    """
+    if contact is None:
+        comm.update(status="not-done", statusReason={"text": "no phone, e-mail or chat"})
+        return comm
+    channel, address = contact
+    comm["medium"] = [{"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
+        "code": MEDIUM[channel]}]}]
+    try:
+        notifier.send(Message(channel, address, text, "CareHub"))
+    except (Busy, Unsupported) as exc:
+        comm.update(status="not-done", statusReason={"text": exc.message})
+    else:
+        comm.update(status="completed", sent=instant(now))
+    return comm

@@ -30,6 +30,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
 from carehub.errors import Conflict
 from carehub.security.accounts import Accounts
 from carehub.security.context import current_grant
@@ -94,6 +97,14 @@ def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
     if not cookie or not submitted:
         return False
     return hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+async def checked_form(request: Request) -> FormData | None:
+    """The submitted form, or None when its CSRF field does not match the cookie."""
+    form = await request.form()
+    if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        return None
+    return form
 
 
 @dataclass(frozen=True, slots=True)

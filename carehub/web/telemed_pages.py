@@ -24,7 +24,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from carehub.errors import Incorrect, NotFound
@@ -35,7 +34,7 @@ from carehub.telemed.records import Records, parse_instant
 from carehub.telemed.reminders import LOCAL
 from carehub.telemed.web_common import ACTOR_HEADER, Telemed, relative_ref
 from carehub.web.i18n import Translator
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
+from carehub.web.session import checked_form as checked_form
 
 __all__ = ["LOCAL", "checked_form", "join_url", "local_day", "local_time", "person_name",
            "room_opens", "telemed_of", "web_actor"]
@@ -64,12 +63,6 @@ def web_actor(request: Request) -> Actor | None:
     return None
 
 
-async def checked_form(request: Request) -> FormData | None:
-    """The submitted form, or None when its CSRF field does not match the cookie."""
-    form = await request.form()
-    if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
-        return None
-    return form
 
 
 def local_day(moment: datetime, t: Translator) -> str:

@@ -8,16 +8,20 @@ a fake notifier, and clocks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
+from carehub.app.wiring import build_app
 from carehub.errors import Busy
 from carehub.fhir_model.definitions import definitions
 from carehub.search.parse import SearchParser
+from carehub.settings import load_settings
 from carehub.storage.sqlite import SqliteStore
 from carehub.telemed.notify import Message
 from carehub.telemed.records import Records
@@ -52,12 +56,33 @@ class FakeNotifier:
         return f"m{len(self.sent)}"
 
 
-def make_records(path: Path) -> tuple[Records, SqliteStore]:
+def world_store(path: Path) -> SqliteStore:
+    """A SQLite store under ``path`` holding :data:`WORLD`."""
     store = SqliteStore(path / "fhir.sqlite3")
     with store.session(write=True) as s:
         for resource in WORLD:
             s.put(dict(resource))
+    return store
+
+
+def make_records(path: Path) -> tuple[Records, SqliteStore]:
+    store = world_store(path)
     return Records(store, SearchParser(definitions())), store
+
+
+@contextmanager
+def world_app(path: Path, **env: str) -> Iterator[FastAPI]:
+    """The whole CareHub app over :func:`world_store` (authorization and validation off).
+
+    ``env`` adds settings; the store is closed on exit.
+    """
+    store = world_store(path)
+    try:
+        yield build_app(load_settings({"CAREHUB_DATA_DIR": str(path / "data"),
+                                       "CAREHUB_AUTH": "off", "CAREHUB_VALIDATE": "false",
+                                       **env}), store)
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from carehub.app.wiring import build_app
-from carehub.settings import load_settings
-from carehub.storage.sqlite import SqliteStore
-from tests.telemed.conftest import NOW, WORLD
+from tests.telemed.conftest import NOW, world_app
 
 DR1 = {"X-CareHub-Actor": "Practitioner/dr1"}
 P1 = {"X-CareHub-Actor": "Patient/p1"}
@@ -28,17 +25,9 @@ HIGH_BP = {"measure": "bp", "systolic": 172, "diastolic": 96, "unit": "mmHg"}
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
-    store = SqliteStore(tmp_path / "fhir.sqlite3")
-    with store.session(write=True) as s:
-        for r in WORLD:
-            s.put(dict(r))
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path / "data"), "CAREHUB_AUTH": "off",
-                              "CAREHUB_VALIDATE": "false",
-                              "CAREHUB_MONITORING_PROGRAMME": "hypertension"})
-    built = build_app(settings, store)
-    built.state.telemed.clock = lambda: NOW
-    yield built
-    store.close()
+    with world_app(tmp_path, CAREHUB_MONITORING_PROGRAMME="hypertension") as built:
+        built.state.telemed.clock = lambda: NOW
+        yield built
 
 
 @pytest.fixture

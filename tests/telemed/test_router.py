@@ -13,11 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from carehub.app.wiring import build_app
-from carehub.settings import load_settings
-from carehub.storage.sqlite import SqliteStore
 from carehub.telemed.records import instant
-from tests.telemed.conftest import NOW, WORLD
+from tests.telemed.conftest import NOW, world_app
 
 DR1 = {"X-CareHub-Actor": "Practitioner/dr1"}
 DR2 = {"X-CareHub-Actor": "Practitioner/dr2"}
@@ -27,18 +24,10 @@ P2 = {"X-CareHub-Actor": "Patient/p2"}
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
-    store = SqliteStore(tmp_path / "fhir.sqlite3")
-    with store.session(write=True) as s:
-        for r in WORLD:
-            s.put(dict(r))
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path / "data"), "CAREHUB_AUTH": "off",
-                              "CAREHUB_VALIDATE": "false",
-                              "CAREHUB_TELEMED_TURN_URLS": "turn:turn.test:3478",
-                              "CAREHUB_TELEMED_TURN_SECRET": "k"})
-    built = build_app(settings, store)
-    built.state.telemed.clock = lambda: NOW
-    yield built
-    store.close()
+    with world_app(tmp_path, CAREHUB_TELEMED_TURN_URLS="turn:turn.test:3478",
+                   CAREHUB_TELEMED_TURN_SECRET="k") as built:
+        built.state.telemed.clock = lambda: NOW
+        yield built
 
 
 @pytest.fixture

@@ -11,24 +11,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from carehub.app.wiring import build_app
-from carehub.settings import load_settings
-from carehub.storage.sqlite import SqliteStore
 from carehub.telemed.education import item
 from carehub.web.session import CSRF_COOKIE
-from tests.telemed.conftest import WORLD
+from tests.telemed.conftest import world_app
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    folder = tmp_path_factory.mktemp("education-web")
-    store = SqliteStore(folder / "fhir.sqlite3")
-    with store.session(write=True) as s:
-        for r in WORLD:
-            s.put(dict(r))
-    yield build_app(load_settings({"CAREHUB_DATA_DIR": str(folder / "data"),
-                                   "CAREHUB_AUTH": "off", "CAREHUB_VALIDATE": "false"}), store)
-    store.close()
+    with world_app(tmp_path_factory.mktemp("education-web")) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

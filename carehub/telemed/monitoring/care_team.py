@@ -31,11 +31,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from carehub.errors import Busy, NotFound, Unsupported
+from carehub.errors import NotFound
 from carehub.telemed.monitoring.alerts import measure_of
-from carehub.telemed.notify import Message, Notifier
-from carehub.telemed.records import Records, instant, new_id
-from carehub.telemed.reminders import MEDIUM, preferred_contact
+from carehub.telemed.notify import Notifier
+from carehub.telemed.records import Records, new_id
+from carehub.telemed.reminders import deliver, preferred_contact
 from carehub.web.i18n import LANGUAGES, catalogue
 
 CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/communication-category",
@@ -131,20 +131,7 @@ def notify_alert(records: Records, notifier: Notifier, task: dict[str, Any],
         focus = str((task.get("focus") or {}).get("reference", ""))
         if focus:
             comm["about"] = [{"reference": focus}]
-        if contact is None:
-            comm.update(status="not-done", statusReason={"text": "no phone, e-mail or chat"})
-        else:
-            channel, address = contact
-            comm["medium"] = [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
-                "code": MEDIUM[channel]}]}]
-            try:
-                notifier.send(Message(channel, address, text, "CareHub"))
-            except (Busy, Unsupported) as exc:
-                comm.update(status="not-done", statusReason={"text": exc.message})
-            else:
-                comm.update(status="completed", sent=instant(now))
-        out.append(records.put(comm))
+        out.append(records.put(deliver(comm, contact, text, notifier, now)))
     return out
 
 

@@ -37,7 +37,7 @@ from carehub.web.app import Web
 from carehub.web.i18n import Translator
 from carehub.web.patient_search import display_name
 from carehub.web.screens.home_monitoring_team import staff_actor
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
+from carehub.web.session import checked_form
 
 
 def records_of(request: Request) -> Records | None:
@@ -146,8 +146,8 @@ def router(web: Web) -> APIRouter:
 
     @r.post("/app/patients/{pid}/education")
     async def assign(request: Request, pid: str) -> Response:
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         records, actor = records_of(request), staff_actor()
         if records is None:

@@ -40,7 +40,7 @@ from carehub.telemed.web_common import touched
 from carehub.web.app import Web
 from carehub.web.i18n import Translator
 from carehub.web.screens.home_monitoring_charts import figures, points, rows
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
+from carehub.web.session import checked_form
 
 Form = Mapping[str, Any]
 
@@ -212,8 +212,8 @@ def router(web: Web) -> APIRouter:
 
     @r.post("/app/monitoring")
     async def record(request: Request) -> Response:
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         service, patient = service_of(request), patient_of(request)
         if patient is None and current_grant.get() is None and form.get("patient"):

@@ -44,7 +44,7 @@ from carehub.web.patient_search import display_name
 from carehub.web.screens.home_monitoring import service_of, trend_view
 from carehub.web.screens.home_monitoring_charts import rows
 from carehub.web.screens.signin import safe_next
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
+from carehub.web.session import checked_form
 
 ACTIONS = ("acknowledge", "resolve")
 
@@ -127,8 +127,8 @@ def router(web: Web) -> APIRouter:
 
     @r.post("/app/monitoring/alerts/{task_id}")
     async def act(request: Request, task_id: str) -> Response:
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         service, actor = service_of(request), staff_actor()
         if service is None:

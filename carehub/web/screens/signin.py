@@ -21,7 +21,11 @@ from starlette.responses import RedirectResponse, Response
 
 from carehub.security.server import OAuthError
 from carehub.web.app import Web
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, csrf_matches, sign_in
+from carehub.web.session import (
+    SESSION_COOKIE,
+    checked_form,
+    sign_in,
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -61,8 +65,8 @@ def router(web: Web) -> APIRouter:
         server = getattr(request.app.state, "auth", None)
         if server is None:
             return RedirectResponse("/app/", status_code=303)
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         target = safe_next(str(form.get("next", "")))
         username = str(form.get("username", ""))
@@ -81,8 +85,8 @@ def router(web: Web) -> APIRouter:
 
     @r.post("/app/signout")
     async def signout(request: Request) -> Response:
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         server = getattr(request.app.state, "auth", None)
         token = request.cookies.get(SESSION_COOKIE)

@@ -43,7 +43,7 @@ from carehub.web.explanations import explain, stored_message
 from carehub.web.i18n import Translator
 from carehub.web.patient_search import display_name
 from carehub.web.screens.signin import safe_next
-from carehub.web.session import CSRF_COOKIE, CSRF_FIELD, csrf_matches
+from carehub.web.session import checked_form
 from carehub.web.task_actions import ACTIONS, WORKFLOW_SYSTEM, record_action
 from carehub.web.worklist_source import SORTS, STATUSES, WorklistQuery, WorklistRow
 
@@ -183,8 +183,8 @@ def router(web: Web) -> APIRouter:
 
     @r.post("/app/worklists/{programme}/tasks/{task_id}")
     async def act(request: Request, programme: str, task_id: str) -> Response:
-        form = await request.form()
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), str(form.get(CSRF_FIELD, ""))):
+        form = await checked_form(request)
+        if form is None:
             return web.pages.error(request, 403, "error.csrf")
         grant = current_grant.get()
         who = grant.subject if grant is not None else "carehub-web"
