@@ -54,6 +54,14 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite database file; empty means `<CAREHUB_DATA_DIR>/fhir.sqlite3`.",
     ),
     Setting(
+        "CAREHUB_SQLITE_WAL_PAGES",
+        "10000",
+        "SQLite write-ahead log pages written before they are copied back into the "
+        "database file (`wal_autocheckpoint`; 10,000 pages ≈ 40 MB). Fewer "
+        "checkpoints make write-heavy loads (bulk import, HL7 v2) cheaper.",
+        int,
+    ),
+    Setting(
         "CAREHUB_POSTGRES_DSN",
         "",
         "libpq connection string for the PostgreSQL back-end, e.g. "

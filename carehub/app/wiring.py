@@ -31,7 +31,7 @@ def open_store(settings: Settings) -> ResourceStore:
     if kind == "sqlite":
         from carehub.storage.sqlite import SqliteStore
 
-        return SqliteStore(settings.sqlite_path)
+        return SqliteStore(settings.sqlite_path, wal_pages=settings["CAREHUB_SQLITE_WAL_PAGES"])
     if kind == "postgres":
         dsn = settings["CAREHUB_POSTGRES_DSN"]
         if not dsn:

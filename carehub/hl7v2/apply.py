@@ -123,6 +123,9 @@ class Applier:
         #: the identifiers in ``covered`` (looked up in this session, kept up to date)
         self.index: dict[tuple[str, str, str], set[str]] = {}
         self.covered: set[tuple[str, str, str]] = set()
+        #: (type, id) → JSON of the stored resources read or written in this session
+        #: (parsed afresh on each use: callers may change what they get)
+        self.stored: dict[tuple[str, str], bytes | str] = {}
         self.ids: dict[str, str] = {}
         self.logical: dict[str, dict[str, Any]] = {}
         self.bodies: dict[str, dict[str, Any]] = {}
@@ -168,6 +171,7 @@ class Applier:
         for rid, item in stored.items():
             if item.body is None:
                 continue
+            self.stored[(rtype, rid)] = item.body
             for x in orjson.loads(item.body).get("identifier", ()):
                 hit = found.get((x.get("system"), x.get("value")))
                 if hit is not None:
@@ -215,7 +219,9 @@ class Applier:
                                                                        "value": value}}
                 return
             rid, old = op.fixed_id or new_id(), None
+            fresh = not op.fixed_id
         else:
+            fresh = False
             rid, old = found
             self._check_subject(op, old)
             if op.policy == "keep":
@@ -238,10 +244,17 @@ class Applier:
         # checked when mapped and stored as mapped: no need to validate it again
         checked = (op.checked and self.hub.validate is fhir_validate
                    and without_meta(combined) == new)
-        self.put(body, op.loc, validated=checked)
+        self.put(body, op.loc, validated=checked, fresh=fresh)
 
-    def put(self, body: dict[str, Any], loc: Loc | None, *, validated: bool = False) -> None:
-        """Validate (unless ``validated``) and store ``body`` (a new version)."""
+    def put(
+        self, body: dict[str, Any], loc: Loc | None, *, validated: bool = False,
+        fresh: bool = False,
+    ) -> None:
+        """Validate (unless ``validated``) and store ``body`` (a new version).
+
+        ``fresh``: ``body`` has an id generated here, so it is a create (stored
+        as a POST, with no lookup of a current version).
+        """
         try:
             if not validated:
                 self.hub.validate(body)
@@ -254,8 +267,10 @@ class Applier:
                 f"the {body['resourceType']} mapped from {loc} is not valid FHIR: {details}",
                 loc,
             ) from None
-        self.session.put(body)
+        written = self.session.put(body, method="POST" if fresh else "PUT")
         rtype, rid = body["resourceType"], body["id"]
+        if written.body is not None:
+            self.stored[(rtype, rid)] = written.body
         self.written.append(f"{rtype}/{rid}")
         for ident in body.get("identifier", ()):
             key = (rtype, ident.get("system"), ident.get("value"))
@@ -306,14 +321,18 @@ class Applier:
                          - set(exclude))
         if not ids:
             return []
-        stored = self.session.read_many(rtype, ids)
+        missing = [i for i in ids if (rtype, i) not in self.stored]
+        if missing:
+            for i, item in self.session.read_many(rtype, missing).items():
+                if item.body is not None:
+                    self.stored[(rtype, i)] = item.body
         wanted = set(match)
         out = []
         for i in ids:
-            item = stored.get(i)
-            if item is None or item.body is None:
+            raw = self.stored.get((rtype, i))
+            if raw is None:
                 continue
-            body = orjson.loads(item.body)
+            body = orjson.loads(raw)
             if any(
                 (x.get("system"), x.get("value")) in wanted
                 and not (skip_old and x.get("use") == "old")

@@ -128,7 +128,9 @@ class StoreSession(Protocol):
         """Store ``resource`` as the next version of ``resourceType/id``.
 
         Sets ``meta.versionId`` and ``meta.lastUpdated`` (the dict is changed in
-        place) and the search index. ``method`` is recorded in history.
+        place) and the search index. ``method`` is recorded in history;
+        ``POST`` promises a fresh server-assigned id, so a store need not look
+        for a current version (an id that does exist fails the session).
         """
         ...
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from carehub.errors import Busy
+from carehub.errors import Busy, Conflict, Incorrect
 from carehub.storage.sql.dialect import SqliteDialect
 from carehub.storage.sql.store import SqlStoreBase
 
@@ -49,15 +49,24 @@ class SqliteStore(SqlStoreBase):
     Args:
         path: the database file (created with its folder if missing).
         compartment: the patient compartment (type → reference params); R4's by default.
+        wal_pages: write-ahead log pages between automatic checkpoints
+            (``PRAGMA wal_autocheckpoint``).
     """
 
     name = "sqlite"
     dialect = SqliteDialect()
 
     def __init__(
-        self, path: str | Path, compartment: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        path: str | Path,
+        compartment: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        wal_pages: int = 10_000,
     ) -> None:
         super().__init__(compartment)
+        if wal_pages < 1:
+            raise Incorrect(f"SQLite write-ahead log pages must be at least 1, not {wal_pages}")
+        self.wal_pages = wal_pages
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -78,6 +87,7 @@ class SqliteStore(SqlStoreBase):
                 "PRAGMA cache_size=-131072",
                 "PRAGMA temp_store=MEMORY",
                 "PRAGMA mmap_size=1073741824",
+                f"PRAGMA wal_autocheckpoint={self.wal_pages}",
             ):
                 conn.execute(pragma)
             self._local.conn = conn
@@ -94,8 +104,10 @@ class SqliteStore(SqlStoreBase):
             raise Busy(f"the database is busy: {exc}") from exc
         try:
             yield SqliteDb(conn)
-        except BaseException:
+        except BaseException as exc:
             conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise Conflict(f"the write clashes with a stored resource: {exc}") from exc
             raise
         conn.execute("COMMIT")
 

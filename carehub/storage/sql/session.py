@@ -198,7 +198,9 @@ class SqlSession(SearchExecutor):
         if not isinstance(rtype, str) or not isinstance(rid_text, str):
             raise Incorrect("a stored resource needs resourceType and id")
         key = (rtype, rid_text)
-        current = self._row(key)
+        # a POST carries a fresh server-assigned id: nothing to look up (a clash
+        # with a stored resource fails the session on the unique key)
+        current = None if method == "POST" and key not in self._rows else self._row(key)
         version = current[1] + 1 if current else 1
         lu = next_instant()
         meta = dict(resource.get("meta") or {})
