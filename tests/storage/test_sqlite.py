@@ -19,7 +19,7 @@ def test_the_checkpoint_interval_comes_from_the_settings(tmp_path: Path) -> None
     try:
         assert isinstance(store, SqliteStore)
         with store.session() as s:
-            row = s.db.fetchone("PRAGMA wal_autocheckpoint")  # type: ignore[attr-defined]
+            row = s.db.fetchone("PRAGMA wal_autocheckpoint")
         assert row == (2500,)
     finally:
         store.close()
