@@ -27,7 +27,8 @@ from typing import Any
 
 import orjson
 
-from carehub.hl7v2.apply import Applier, union_identifiers, without_meta
+from carehub.hl7v2.apply import Applier, without_meta
+from carehub.hl7v2.combine import union_identifiers
 from carehub.hl7v2.errors import DUPLICATE_KEY, MessageError
 from carehub.hl7v2.plan import MergePatients
 from carehub.storage.base import EverythingQuery
