@@ -320,6 +320,9 @@ class SqlSession(SearchExecutor):
                 out[i] = StoredResource(
                     resource_type, i, version, to_fhir_instant(lu), bool(deleted), body, seq=hseq
                 )
+            for i in chunk:  # known absent: a later put needs no lookup
+                if i not in out:
+                    self._rows.setdefault((resource_type, i), None)
         return out
 
     def scan(
