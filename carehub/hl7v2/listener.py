@@ -9,7 +9,8 @@ Behind the connections is a two-stage pipeline fed by one queue:
 
 1. **parse**: :func:`~carehub.hl7v2.ingest.prepare` (decode, parse, check,
    map, validate the mapped resources; pure Python, no store) in jobs of up
-   to ``parse_chunk`` messages, in ``parse_workers`` separate processes
+   to ``parse_chunk`` messages, in ``parse_workers`` separate processes fed
+   over pipes by the event loop itself (:mod:`carehub.hl7v2.parse_worker`)
    (parsing and mapping hold the GIL: that is how a second core helps), or
    in a thread with ``parse_workers=0``;
 2. **store**: one thread runs :meth:`~carehub.hl7v2.ingest.Ingestor.commit`
@@ -31,44 +32,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
-import os
-import threading
-import time
-from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from carehub.hl7v2.ingest import Ingestor, Prepared, Result, prepare
-from carehub.hl7v2.mapping import load_tables
+from carehub.hl7v2.ingest import Ingestor, Prepared, Result
 from carehub.hl7v2.mllp import DEFAULT_MAX_MESSAGE, Decoder, FrameTooLarge, frame
+from carehub.hl7v2.parse_worker import ParseWorkers, prepare_batch
 
 log = logging.getLogger("carehub.hl7v2")
 
 READ_SIZE = 1 << 16
 
 Waiting = list[tuple[list[tuple[bytes, str]], "asyncio.Future[list[Result]]"]]
-
-
-def _watch_parent(parent: int) -> None:
-    """In a parse worker: exit as soon as the listener is gone.
-
-    A listener that is killed cannot stop its workers; without this they would
-    wait for work forever (holding its stdout and the parse queue open).
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="hl7-parent-watch", daemon=True).start()
-
-
-def prepare_batch(items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
-    """Parse and map messages (run in a parse worker process or thread)."""
-    tables = load_tables()
-    return [prepare(raw, source, tables) for raw, source in items]
 
 
 @dataclass(slots=True)
@@ -123,22 +98,17 @@ class Listener:
         self._stored: asyncio.Queue[tuple[list[Prepared], Waiting]]
         self._tasks: list[asyncio.Task[None]] = []
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-store")
-        self._parser: Executor | None = None
+        self._workers: ParseWorkers | None = None
+        self._parse_thread: ThreadPoolExecutor | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the socket and start the store worker."""
         if self.parse_workers:
-            self._parser = ProcessPoolExecutor(
-                self.parse_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
-            )
-            # start the workers now (importing CareHub takes a moment)
-            await asyncio.get_running_loop().run_in_executor(self._parser, prepare_batch, [])
+            self._workers = ParseWorkers(self.parse_workers)
+            await self._workers.start()
         else:
-            self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-parse")
+            self._parse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-parse")
         self._queue = asyncio.Queue()
         self._stored = asyncio.Queue(maxsize=max(4, 2 * self.max_batch // self.parse_chunk))
         self._tasks = [
@@ -176,8 +146,10 @@ class Listener:
             with contextlib.suppress(BaseException):
                 await worker
         self._store_thread.shutdown(wait=True)
-        if self._parser is not None:
-            self._parser.shutdown(wait=True, cancel_futures=True)
+        if self._workers is not None:
+            await self._workers.close()
+        if self._parse_thread is not None:
+            self._parse_thread.shutdown(wait=True, cancel_futures=True)
 
     async def __aenter__(self) -> Listener:
         await self.start()
@@ -227,7 +199,6 @@ class Listener:
     # -- the pipeline: parse, then store ------------------------------------------------
     async def _parse_stage(self) -> None:
         loop = asyncio.get_running_loop()
-        assert self._parser is not None
         while True:
             batch: Waiting = [await self._queue.get()]
             size = len(batch[0][0])
@@ -238,7 +209,10 @@ class Listener:
                 size += len(item[0])
             flat = [m for items, _ in batch for m in items]
             try:
-                prepared = await loop.run_in_executor(self._parser, prepare_batch, flat)
+                if self._workers is not None:
+                    prepared = await self._workers.run(flat)
+                else:
+                    prepared = await loop.run_in_executor(self._parse_thread, prepare_batch, flat)
             except Exception as exc:  # a parse worker died: fail these, carry on
                 log.exception("parsing %d messages failed", len(flat))
                 _fail(batch, exc)

@@ -1,0 +1,157 @@
+"""Parse worker processes fed over pipes, answered on the listener's event loop.
+
+The listener's process runs the event loop (the connections) and the store
+thread, which share one GIL. A :class:`concurrent.futures.ProcessPoolExecutor`
+would add two more threads to that process (its queue feeder and its result
+manager), each waking the others for every job; here the event loop writes
+each job to a worker's pipe itself and reads the answer when the pipe is
+readable (``loop.add_reader``), so no other thread is involved.
+
+A job is a pickled list of ``(raw message, source)``; the answer is the
+pickled list of :class:`~carehub.hl7v2.ingest.Prepared` (or the text of the
+error that stopped the job). A worker that dies fails the job it held
+(:class:`WorkerDied`) and is replaced for the next one; workers exit by
+themselves when the listener's process is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from carehub.errors import CareHubError
+from carehub.hl7v2.ingest import Prepared, prepare
+from carehub.hl7v2.mapping import load_tables
+
+
+class WorkerDied(CareHubError):
+    """A parse worker exited or failed while it held a job."""
+
+
+def prepare_batch(items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
+    """Parse and map messages (run in a parse worker process or thread)."""
+    tables = load_tables()
+    return [prepare(raw, source, tables) for raw, source in items]
+
+
+def _serve(conn: Connection, parent: int) -> None:
+    """The worker's loop: answer every job on ``conn`` until the pipe or the parent goes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hl7-parent-watch", daemon=True).start()
+    while True:
+        try:
+            job = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: Any = ("ok", prepare_batch(pickle.loads(job)))
+        except Exception as exc:  # a bug in parsing: report it, keep serving
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _Worker:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=_serve, args=(child, os.getpid()), name="hl7-parse", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def close(self) -> None:
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+
+
+class ParseWorkers:
+    """``count`` worker processes; :meth:`run` sends a job to an idle one.
+
+    Args:
+        count: worker processes (at least 1).
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self._idle: asyncio.Queue[_Worker] | None = None
+
+    async def start(self) -> None:
+        """Start the workers (importing CareHub takes a moment) and wait for them."""
+        self._idle = asyncio.Queue()
+        for _ in range(self.count):
+            self._idle.put_nowait(_Worker())
+        for _ in range(self.count):
+            await self.run([])
+
+    async def run(self, items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
+        """Parse ``items`` in a worker; the prepared messages, in order.
+
+        Raises:
+            WorkerDied: the worker exited, or parsing failed in it. A worker
+                that did not answer (gone, or the call was cancelled) is
+                replaced, so no stale answer is ever read.
+        """
+        assert self._idle is not None, "start() first"
+        worker = await self._idle.get()
+        answered = False
+        try:
+            status, value = await self._ask(worker, list(items))
+            answered = True
+        finally:
+            if not answered:
+                worker.close()
+                worker = _Worker()
+            self._idle.put_nowait(worker)
+        if status != "ok":
+            raise WorkerDied(f"parsing failed in the worker: {value}")
+        result: list[Prepared] = value
+        return result
+
+    async def _ask(self, worker: _Worker, items: list[tuple[bytes, str]]) -> tuple[str, Any]:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bytes] = loop.create_future()
+        fd = worker.conn.fileno()
+
+        def readable() -> None:
+            loop.remove_reader(fd)
+            if answer.done():
+                return
+            try:
+                answer.set_result(worker.conn.recv_bytes())
+            except (EOFError, OSError) as exc:
+                answer.set_exception(WorkerDied(f"the parse worker is gone: {exc}"))
+
+        try:
+            worker.conn.send_bytes(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            raise WorkerDied(f"the parse worker is gone: {exc}") from exc
+        loop.add_reader(fd, readable)
+        try:
+            status, value = pickle.loads(await answer)
+        finally:
+            loop.remove_reader(fd)
+        return str(status), value
+
+    async def close(self) -> None:
+        """Stop every worker."""
+        if self._idle is None:
+            return
+        while not self._idle.empty():
+            self._idle.get_nowait().close()
+        self._idle = None
