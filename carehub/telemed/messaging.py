@@ -78,12 +78,18 @@ def send(records: Records, actor: Actor, patient: str, text: str, attachments: l
     return records.put(message)
 
 
+CONVERSATION_LIMIT = 200
+"""Most recent messages a conversation shows."""
+
+
 def conversation(records: Records, actor: Actor, patient: str) -> list[dict[str, Any]]:
-    """The patient's messages, oldest first."""
+    """The patient's latest :data:`CONVERSATION_LIMIT` messages, oldest first."""
     require_access(records, actor, patient)
-    found = records.search("Communication", [("subject", patient), ("category", "secure-message"),
-                                             ("_sort", "sent")])
-    return found
+    newest = records.search("Communication", [
+        ("subject", patient), ("category", "secure-message"), ("_sort", "-sent"),
+        ("_count", str(CONVERSATION_LIMIT)),
+    ])
+    return newest[::-1]
 
 
 def mark_read(records: Records, actor: Actor, message_id: str, now: datetime) -> dict[str, Any]:

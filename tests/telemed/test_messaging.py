@@ -51,3 +51,13 @@ def test_refusals_store_nothing(records: Records) -> None:
         msg.conversation(records, P2, "Patient/p1")
     with pytest.raises(Forbidden):
         msg.mark_read(records, P2, first["id"], NOW)
+
+
+def test_a_long_conversation_shows_its_latest_messages(
+    records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(msg, "CONVERSATION_LIMIT", 3)
+    sent = [msg.send(records, P1, "Patient/p1", f"tin nhắn {i}", [], later(i))["id"]
+            for i in range(5)]
+    thread = msg.conversation(records, DR1, "Patient/p1")
+    assert [m["id"] for m in thread] == sent[2:]  # the newest three, oldest first
