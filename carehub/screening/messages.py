@@ -248,6 +248,9 @@ ENGLISH: dict[str, str] = {
     "screen.kidney.undiagnosed_ckd.detail":
         "Kidney tests abnormal for over 3 months ({stage}, risk {risk}); record CKD and "
         "start CKD care (KDIGO 2024).",
+    "screen.kidney.undiagnosed_ckd.detail_no_acr":
+        "Kidney tests abnormal for over 3 months ({stage}, no urine ACR yet); record CKD, "
+        "measure urine ACR and start CKD care (KDIGO 2024).",
     "screen.kidney.monitoring.title": "Kidney monitoring {times} per year",
     "screen.kidney.monitoring.detail":
         "{stage}: eGFR and ACR {times} time(s) a year (KDIGO heat map); next due {due}.",

@@ -183,8 +183,9 @@ def evaluate(s: PatientSnapshot, profile: Profile) -> list[Recommendation]:
                 "undiagnosed_ckd",
                 "positive",
                 msg("screen.kidney.undiagnosed_ckd.title", stage=stage),
-                msg("screen.kidney.undiagnosed_ckd.detail", stage=stage,
-                    risk=term("risk", str(risk))),
+                msg("screen.kidney.undiagnosed_ckd.detail_no_acr", stage=stage) if risk is None
+                else msg("screen.kidney.undiagnosed_ckd.detail", stage=stage,
+                         risk=term("risk", str(risk))),
                 GUIDELINE,
                 data=data + used(confirm),
                 values=values,

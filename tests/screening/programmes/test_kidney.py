@@ -54,6 +54,15 @@ def test_confirmed_undiagnosed_ckd_is_positive_with_the_data_used() -> None:
     assert dict(rec.values)["albuminuria_category"] == "A2"
 
 
+def test_confirmed_undiagnosed_ckd_without_acr_asks_for_one() -> None:
+    out = run("kidney", snapshot("female", 66, HTN, creatinine(8, 150), creatinine(1, 155)))
+    rec = out["undiagnosed_ckd"]
+    assert rec.status == "positive"
+    assert rec.detail_message is not None
+    assert rec.detail_message.key == "screen.kidney.undiagnosed_ckd.detail_no_acr"
+    assert "no urine ACR" in rec.detail and "None" not in rec.detail
+
+
 def test_diagnosed_ckd_is_not_flagged_as_undiagnosed() -> None:
     ckd = fact("condition", "N18.3", 12)
     out = run("kidney", snapshot("male", 60, DM, ckd, creatinine(8, 135), creatinine(1, 130),
