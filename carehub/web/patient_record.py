@@ -102,8 +102,11 @@ def screening_of(record: PatientRecord, as_of: datetime.date) -> list[Recommenda
     return evaluate_patient(snapshot)
 
 
-def cds_cards(record: PatientRecord, as_of: datetime.date) -> list[Card]:
-    """The cards of the ``patient-view`` screening service for this record."""
+def cds_cards(
+    record: PatientRecord, as_of: datetime.date
+) -> list[tuple[Card, Recommendation | None]]:
+    """The cards of the ``patient-view`` screening service for this record, each with
+    the recommendation it shows (None for the missing-data card)."""
     pid = str(record.patient.get("id"))
     prefetch: dict[str, Any] = {"patient": record.patient}
     for key, rtype in (("conditions", "Condition"), ("observations", "Observation"),
@@ -116,7 +119,7 @@ def cds_cards(record: PatientRecord, as_of: datetime.date) -> list[Card]:
         "context": {"userId": "Practitioner/carehub-web", "patientId": pid},
         "prefetch": prefetch,
     }, "patient-view")
-    return list(patient_view.cards_for(ServiceCall(request, prefetch, as_of)))
+    return patient_view.reviewed(ServiceCall(request, prefetch, as_of))
 
 
 def concept_text(concept: Mapping[str, Any] | None) -> str:

@@ -42,11 +42,20 @@ def test_the_patient_summary_explains_screening_in_vietnamese_or_english(
     assert en_detail not in vi and en_title not in vi
     assert en_detail in en and en_title in en
     assert vi_detail not in en
+    # the decision-support cards of the same page speak the page's language too
+    vi_cards = _section(client.get(f"/app/patients/{pid}?lang=vi").text, "cds-title")
+    en_cards = _section(client.get(f"/app/patients/{pid}?lang=en").text, "cds-title")
+    assert vi_title in vi_cards and en_title not in vi_cards
+    assert en_title in en_cards and vi_title not in en_cards
 
 
 def _screening_section(html: str) -> str:
-    """The screening status section of a summary page (CDS cards, elsewhere, stay English)."""
-    start = html.index('<section aria-labelledby="screening-title">')
+    """The screening status section of a summary page."""
+    return _section(html, "screening-title")
+
+
+def _section(html: str, title_id: str) -> str:
+    start = html.index(f'aria-labelledby="{title_id}"')
     return html[start:html.index("</section>", start)]
 
 

@@ -117,6 +117,16 @@ def missing_data_card(recs: Sequence[Recommendation], hook_instance: str) -> Car
 
 def cards_for(call: ServiceCall) -> list[Card]:
     """The cards for one ``patient-view`` call (see the module docstring)."""
+    return [card for card, _ in reviewed(call)]
+
+
+def reviewed(call: ServiceCall) -> list[tuple[Card, Recommendation | None]]:
+    """The cards of :func:`cards_for`, each with the recommendation it shows.
+
+    The missing-data card, which sums up several recommendations, has None.
+    An application that shows the cards in another language renders them
+    from the recommendations' messages.
+    """
     patient_id = call.request.patient_id or ""
     resources = [
         r for r in call.resources()
@@ -127,11 +137,14 @@ def cards_for(call: ServiceCall) -> list[Card]:
     snapshot = snapshot_from_resources(resources, call.as_of)
     recs = evaluate_patient(snapshot)
     instance = call.request.hook_instance
-    cards = [recommendation_card(r, patient_id, instance) for r in recs if r.status in INDICATOR]
+    pairs: list[tuple[Card, Recommendation | None]] = [
+        (recommendation_card(r, patient_id, instance), r) for r in recs if r.status in INDICATOR
+    ]
     lacking = [r for r in recs if r.status == "insufficient_data"]
     if lacking:
-        cards.append(missing_data_card(lacking, instance))
-    return by_urgency(cards)
+        pairs.append((missing_data_card(lacking, instance), None))
+    order = {id(card): i for i, card in enumerate(by_urgency([c for c, _ in pairs]))}
+    return sorted(pairs, key=lambda pair: order[id(pair[0])])
 
 
 SERVICE = CdsService(

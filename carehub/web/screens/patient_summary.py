@@ -57,7 +57,7 @@ class Summary:
     as_of: datetime.date
     recommendations: list[Recommendation]
     tasks: dict[str, dict[str, Any]]
-    cards: list[Card]
+    cards: list[tuple[Card, Recommendation | None]]
 
 
 def age_on(birth: str | None, day: datetime.date) -> int | None:
