@@ -76,3 +76,14 @@ def test_missing_data_is_named_in_the_page_s_language() -> None:
     assert needs_text(["urine ACR", "serum creatinine"], Translator("vi")) == (
         "ACR niệu, creatinin huyết thanh")
     assert needs_text(["urine ACR"], Translator("en")) == "urine ACR"
+
+
+def test_score_names_follow_the_language(client: TestClient, web_data: WebData) -> None:
+    rows = _rows(web_data, "SELECT patient_id FROM screening_results WHERE programme = 'kidney' "
+                 "AND result_values LIKE '%gfr_category%' ORDER BY patient_id LIMIT 1")
+    assert rows, "no kidney result with a GFR category"
+    pid = rows[0][0].removeprefix("Patient/")
+    vi = client.get(f"/app/patients/{pid}?lang=vi").text
+    en = client.get(f"/app/patients/{pid}?lang=en").text
+    assert "Giai đoạn GFR =" in vi and "gfr_category" not in vi
+    assert "GFR category =" in en and "gfr_category" not in en
