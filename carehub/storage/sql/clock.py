@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 _lock = threading.Lock()
 _last: list[datetime] = [datetime.min.replace(tzinfo=UTC)]
 
-FIXED_FMT = "%Y-%m-%dT%H:%M:%S.%f"
-
 
 def next_instant() -> str:
     """The next write time as a fixed-width UTC instant ``YYYY-MM-DDTHH:MM:SS.ffffff``.
