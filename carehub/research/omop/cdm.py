@@ -68,29 +68,24 @@ def _cols(*names: tuple[str, str, str]) -> tuple[MartColumn, ...]:
     return tuple(MartColumn(n, t, d) for n, t, d in names)
 
 
-PERSON_IDS = Mart(
-    name="omop_person_ids",
-    title="OMOP person ids",
-    description="person_id (dense rank) of each Patient key.",
-    depends_on=("omop_src_person",),
-    columns=_cols(("person_key", "VARCHAR", "Patient key."), ("person_id", "BIGINT", "Id.")),
-    sql=(
-        "SELECT person_key, DENSE_RANK() OVER (ORDER BY person_key) AS person_id "
-        "FROM (SELECT DISTINCT person_key FROM omop_src_person WHERE person_key IS NOT NULL)"
-    ),
-)
+def _id_mart(prefix: str, source: str, resource: str, omop_id: str) -> Mart:
+    """The mart numbering each ``<prefix>_key`` of ``source`` densely (an OMOP integer id)."""
+    key, ident = f"{prefix}_key", f"{prefix}_id"
+    return Mart(
+        name=f"omop_{prefix}_ids",
+        title=f"OMOP {prefix} ids",
+        description=f"{omop_id} (dense rank) of each {resource} key.",
+        depends_on=(source,),
+        columns=_cols((key, "VARCHAR", f"{resource} key."), (ident, "BIGINT", "Id.")),
+        sql=(
+            f"SELECT {key}, DENSE_RANK() OVER (ORDER BY {key}) AS {ident} "
+            f"FROM (SELECT DISTINCT {key} FROM {source} WHERE {key} IS NOT NULL)"
+        ),
+    )
 
-VISIT_IDS = Mart(
-    name="omop_visit_ids",
-    title="OMOP visit ids",
-    description="visit_occurrence_id (dense rank) of each Encounter key.",
-    depends_on=("omop_src_visit",),
-    columns=_cols(("visit_key", "VARCHAR", "Encounter key."), ("visit_id", "BIGINT", "Id.")),
-    sql=(
-        "SELECT visit_key, DENSE_RANK() OVER (ORDER BY visit_key) AS visit_id "
-        "FROM (SELECT DISTINCT visit_key FROM omop_src_visit WHERE visit_key IS NOT NULL)"
-    ),
-)
+
+PERSON_IDS = _id_mart("person", "omop_src_person", "Patient", "person_id")
+VISIT_IDS = _id_mart("visit", "omop_src_visit", "Encounter", "visit_occurrence_id")
 
 PERSON = Mart(
     name="person",
