@@ -14,8 +14,11 @@ under ``--workdir``) is built into a warehouse:
 * **refresh**: 1 % of the resources of every type re-exported with a newer
   ``meta.lastUpdated`` (a Bulk Data ``_since`` delta), applied with
   ``refresh``; its time as a share of the full DuckDB build (target: under
-  10 %), with the Parquet files rewritten and, for a second 1 % delta, with
-  only the DuckDB tables updated.
+  10 %). Four successive deltas (a different 1 % each): two with the Parquet
+  folders brought up to date by change generations (the default), one with
+  them rewritten whole (what a compaction costs), one with the DuckDB tables
+  alone. After each, every Parquet folder read merged must have its table's
+  row count (``*_parquet_consistent``).
 
 Usage::
 
@@ -31,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ import duckdb
 import orjson
 
 from carehub.warehouse.build import build, plan_build
+from carehub.warehouse.parquet_log import live_sql
 from carehub.warehouse.refresh import refresh
 from carehub.warehouse.sources import NdjsonSource
 from carehub.warehouse.store import Warehouse
@@ -199,6 +204,53 @@ def make_delta(data: Path, delta: Path, every: int = 100, offset: int = 0) -> in
     return count
 
 
+def parquet_consistent(warehouse: Warehouse) -> bool:
+    """Whether every table's Parquet folder, read merged, has the table's row count."""
+    conn = warehouse.connection
+    for name in warehouse.tables():
+        folder = warehouse.table_folder(name)
+        if folder is None:
+            continue
+        merged = conn.execute(f"SELECT count(*) FROM ({live_sql(folder)})").fetchone()
+        table = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+        if merged != table:
+            return False
+    return True
+
+
+def measure_refresh(
+    plan: Any, data: Path, root: Path, warehouse: Warehouse, build_s: float
+) -> dict[str, Any]:
+    """Four successive 1 % refreshes, each as a share of the full build.
+
+    1 and 2: Parquet change generations appended (the default); 3: the
+    Parquet folders rewritten whole (``compact_share`` 0, as compaction
+    does); 4: the DuckDB tables alone (no Parquet folder).
+    """
+    out: dict[str, Any] = {}
+    runs = [
+        ("refresh", None),
+        ("refresh2", None),
+        ("refresh_rewrite", 0.0),
+        ("refresh_tables_only", -1.0),
+    ]
+    for i, (label, share) in enumerate(runs):
+        delta = root / f"delta-{i}"
+        changed = make_delta(data, delta, offset=25 * i)
+        if share is not None and share < 0:
+            warehouse.parquet_dir = None
+        elif share is not None:
+            warehouse.compact_share = share
+        result = refresh(plan, NdjsonSource([delta]), warehouse)
+        out[f"{label}_resources"] = changed
+        out[f"{label}_s"] = result.seconds
+        out[f"{label}_share"] = result.seconds / build_s
+        out[f"{label}_parquet"] = dict(sorted(Counter(result.parquet.values()).items()))
+        if warehouse.parquet_dir is not None:
+            out[f"{label}_parquet_consistent"] = parquet_consistent(warehouse)
+    return out
+
+
 def run_size(patients: int, engines: list[str], workdir: Path) -> dict[str, Any]:
     """Every measurement for one population size."""
     data = synth(patients, workdir)
@@ -224,18 +276,7 @@ def run_size(patients: int, engines: list[str], workdir: Path) -> dict[str, Any]
             out[f"{engine_name}_rows"] = report.rows
             out[f"{engine_name}_rows_per_s"] = report.rows / report.seconds
             if engine_name == "duckdb":
-                delta = root / "delta"
-                out["refresh_resources"] = make_delta(data, delta)
-                result = refresh(plan, NdjsonSource([delta]), warehouse)
-                out["refresh_s"] = result.seconds
-                out["refresh_share"] = result.seconds / report.seconds
-                # the same again (another 1 %) with the Parquet rewrite left out
-                warehouse.parquet_dir = None
-                delta2 = root / "delta2"
-                make_delta(data, delta2, offset=50)
-                result = refresh(plan, NdjsonSource([delta2]), warehouse)
-                out["refresh_tables_only_s"] = result.seconds
-                out["refresh_tables_only_share"] = result.seconds / report.seconds
+                out.update(measure_refresh(plan, data, root, warehouse, report.seconds))
             warehouse.close()
         three = plan_build([load_view(n) for n in FLOOR], marts=[])
         ours_s, floor_s = [], []

@@ -31,6 +31,22 @@ def _bool(text: str) -> bool:
     raise ValueError(f"not a boolean: {text!r}")
 
 
+def _share(text: str) -> float:
+    """Parse a non-negative share (a fraction, possibly above 1).
+
+    >>> _share("0.2")
+    0.2
+    >>> _share("-1")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a share (0 or more): '-1'
+    """
+    value = float(text)
+    if not value >= 0:
+        raise ValueError(f"not a share (0 or more): {text!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One configuration entry: environment variable ``name``, its default and meaning."""
@@ -125,6 +141,14 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Folder of the warehouse's Parquet files (one folder per table); empty means "
         "`<CAREHUB_DATA_DIR>/warehouse/parquet`.",
+    ),
+    Setting(
+        "CAREHUB_WAREHOUSE_COMPACT_SHARE",
+        "0.2",
+        "A refresh appends the changed rows to a table's Parquet folder as change files "
+        "(read merged); once they would hold more than this share of the table's rows, it "
+        "rewrites the table whole instead (0 rewrites on every refresh).",
+        _share,
     ),
     Setting(
         "CAREHUB_WAREHOUSE_REPEAT_DEPTH",
@@ -256,7 +280,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CAREHUB_TOKEN_LIFETIME", "3600", "Seconds an access token is valid.", int),
     Setting(
-        "CAREHUB_REFRESH_LIFETIME", "2592000", "Seconds a refresh token is valid (rotated on use).",
+        "CAREHUB_REFRESH_LIFETIME",
+        "2592000",
+        "Seconds a refresh token is valid (rotated on use).",
         int,
     ),
     Setting(
@@ -426,7 +452,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CAREHUB_TELEMED_SMS_URL",
         "",
-        "SMS gateway endpoint; reminders are POSTed as JSON `{\"to\", \"text\"}`. Empty: no SMS.",
+        'SMS gateway endpoint; reminders are POSTed as JSON `{"to", "text"}`. Empty: no SMS.',
     ),
     Setting("CAREHUB_TELEMED_SMS_TOKEN", "", "Bearer token for the SMS gateway."),
     Setting(

@@ -25,6 +25,7 @@ import pandas
 from carehub.screening.evaluate import evaluate_patient
 from carehub.screening.programmes.base import Profile
 from carehub.screening.warehouse_facts import stream_snapshots
+from carehub.warehouse.parquet_log import live_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,7 @@ def evaluate_partition(part: Partition) -> PartitionResult:
     conn = duckdb.connect()
     try:
         for name, folder in (("patients", part.patients), ("screening_facts", part.facts)):
-            conn.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{folder.as_posix()}/*.parquet')"
-            )
+            conn.execute(f"CREATE VIEW {name} AS {live_sql(folder)}")
         rows = []
         counts: Counter[tuple[str, str]] = Counter()
         patients = 0

@@ -25,6 +25,7 @@ class WarehouseConfig:
     engine: str
     path: Path
     parquet_dir: Path
+    compact_share: float
     repeat_depth: int
     spark_master: str
     spark_shuffle_partitions: int
@@ -37,6 +38,7 @@ class WarehouseConfig:
             engine=settings["CAREHUB_WAREHOUSE_ENGINE"],
             path=settings.warehouse_path,
             parquet_dir=settings.warehouse_parquet_dir,
+            compact_share=settings["CAREHUB_WAREHOUSE_COMPACT_SHARE"],
             repeat_depth=settings["CAREHUB_WAREHOUSE_REPEAT_DEPTH"],
             spark_master=settings["CAREHUB_SPARK_MASTER"],
             spark_shuffle_partitions=settings["CAREHUB_SPARK_SHUFFLE_PARTITIONS"],
@@ -45,7 +47,7 @@ class WarehouseConfig:
 
     def warehouse(self) -> Warehouse:
         """The warehouse files this configuration names."""
-        return Warehouse(self.path, self.parquet_dir)
+        return Warehouse(self.path, self.parquet_dir, compact_share=self.compact_share)
 
 
 def make_engine(

@@ -26,7 +26,7 @@ import datetime
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -58,13 +58,46 @@ class MartColumn:
     description: str
 
 
+GROUP_SEPARATOR = "\x1f"
+"""Separates the columns of a group value (the ASCII unit separator)."""
+
+
+def group_value(columns: Sequence[str]) -> exp.Expression:
+    """The one text value that stands for a row's group: its ``columns`` joined.
+
+    A NULL and an empty string give the same value, which can only merge two
+    groups into one: a refresh then recomputes a little more, never less.
+
+    >>> group_value(["patient_id", "code"]).sql("duckdb").replace("\x1f", "|")
+    "COALESCE(CAST(patient_id AS TEXT), '') || '|' || COALESCE(CAST(code AS TEXT), '')"
+
+    Raises:
+        Incorrect: no columns.
+    """
+    value: exp.Expression | None = None
+    for column in columns:
+        text = exp.cast(exp.column(column), "string")
+        part = exp.Coalesce(this=text, expressions=[exp.Literal.string("")])
+        if value is None:
+            value = part
+        else:
+            joined = exp.DPipe(this=value, expression=exp.Literal.string(GROUP_SEPARATOR))
+            value = exp.DPipe(this=joined, expression=part)
+    if value is None:
+        raise Incorrect("a group needs at least one column")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Mart:
     """A table computed from views (and reference tables) by one query.
 
-    ``row_key`` names a column holding the id of the resource each row comes
-    from, when rows follow resources one by one (refresh then replaces only
-    the rows of changed resources).
+    ``group_key`` names columns that split the mart into groups such that
+    each mart row depends only on source rows of its own group (one source
+    resource's rows, or one patient's values of one code); a view's columns
+    for them are in ``group_sources`` (default: the same names). Refresh then
+    recomputes only the groups whose source rows changed; a mart without a
+    group key is recomputed whole.
     """
 
     name: str
@@ -74,7 +107,8 @@ class Mart:
     columns: tuple[MartColumn, ...]
     sql: str
     references: tuple[str, ...] = ()
-    row_key: str | None = None
+    group_key: tuple[str, ...] = ()
+    group_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def query(self, as_of: datetime.date) -> exp.Expression:
         """The mart's query as a sqlglot tree, for the build date ``as_of``."""
@@ -82,6 +116,45 @@ class Mart:
         tree = sqlglot.parse_one(text, read=MART_DIALECT)
         assert isinstance(tree, exp.Expression)
         return tree
+
+    def source_group(self, view: str) -> exp.Expression:
+        """The group value of a row of ``view`` (see :func:`group_value`)."""
+        return group_value(self.group_sources.get(view, self.group_key))
+
+    def query_for_groups(self, as_of: datetime.date, groups: str) -> exp.Expression:
+        """The mart's query restricted to the groups listed in table ``groups`` (column ``g``).
+
+        Every read of a view the mart depends on becomes a read of that
+        view's rows whose group value is in ``groups``, so the database
+        computes only those groups.
+
+        >>> mart = Mart("m", "", "", ("v",), (), "SELECT p, count(*) AS n FROM v GROUP BY p",
+        ...             group_key=("p",))
+        >>> sql = mart.query_for_groups(datetime.date(2024, 1, 1), "_g").sql("duckdb")
+        >>> sql.split(" WHERE ")[1]
+        "COALESCE(CAST(p AS TEXT), '') IN (SELECT g FROM _g)) AS v GROUP BY p"
+
+        Raises:
+            Incorrect: the mart has no ``group_key``.
+        """
+        if not self.group_key:
+            raise Incorrect(f"mart '{self.name}' has no group key")
+        views = set(self.depends_on)
+
+        def restrict(node: exp.Expression) -> exp.Expression:
+            if not (isinstance(node, exp.Table) and node.name in views and not node.db):
+                return node
+            wanted = exp.select("g").from_(groups)
+            select = (
+                exp.select("*")
+                .from_(node.name)
+                .where(self.source_group(node.name).isin(query=wanted))
+            )
+            return exp.Subquery(
+                this=select, alias=exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
+            )
+
+        return self.query(as_of).transform(restrict)
 
 
 @functools.cache
@@ -134,7 +207,7 @@ LABS = Mart(
     ),
     depends_on=("lab_results",),
     references=("ref_lab_units",),
-    row_key="_resource_id",
+    group_key=("_resource_id",),
     columns=(
         MartColumn("observation_id", "VARCHAR", "Observation key."),
         MartColumn("patient_id", "VARCHAR", "Key of the patient."),
@@ -242,10 +315,25 @@ SCREENING_FACTS = Mart(
         "patient by patient."
     ),
     depends_on=(
-        "conditions", "lab_results", "vitals", "social_history", "medications_requested",
-        "imaging_studies", "imaging_findings", "questionnaire_answers",
+        "conditions",
+        "lab_results",
+        "vitals",
+        "social_history",
+        "medications_requested",
+        "imaging_studies",
+        "imaging_findings",
+        "questionnaire_answers",
     ),
     references=("ref_lab_units",),
+    group_key=("patient_id", "code"),
+    group_sources={
+        "lab_results": ("patient_id", "loinc_code"),
+        "vitals": ("patient_id", "loinc_code"),
+        "medications_requested": ("patient_id", "medication_code"),
+        "imaging_studies": ("patient_id", "procedure_code"),
+        "imaging_findings": ("patient_id", "component_code"),
+        "questionnaire_answers": ("patient_id", "link_id"),
+    },
     columns=_FACT_COLUMNS,
     sql=f"""
 WITH facts AS (

@@ -9,9 +9,14 @@ started. A refresh asks the source for the resources changed at or after it
 type and in one DuckDB transaction: deletes every row those resources had
 (each view table keeps the source resource id in ``_resource_id``) and
 inserts the rows of their new versions. Marts that read a changed view are
-brought up to date: a mart whose rows follow resources (``row_key``) gets the
-same delete-and-insert, others are recomputed. Changed tables are written to
-Parquet again. A view whose
+brought up to date: a mart split into groups (``group_key``: one resource's
+rows, one patient's values of one code) has the groups of the changed rows,
+before and after, recomputed (:mod:`carehub.warehouse.refresh_marts`);
+others are recomputed whole. The Parquet folder of a table
+updated in place gets a change generation (the rows of the changed keys and
+the keys they replace, :mod:`carehub.warehouse.parquet_log`) until its changes
+outgrow a share of it, when it is rewritten whole; rebuilt and recomputed
+tables are written whole. A view whose
 definition changed since it was built (or that is new) is rebuilt from all
 resources of its type. Refresh runs on the warehouse's DuckDB file.
 """
@@ -27,7 +32,6 @@ from pathlib import Path
 
 from carehub.errors import Conflict
 from carehub.warehouse.build import (
-    KEY_COLUMN,
     BuildPlan,
     PlannedView,
     Progress,
@@ -36,6 +40,15 @@ from carehub.warehouse.build import (
 )
 from carehub.warehouse.engines.duckdb import quote
 from carehub.warehouse.marts import Mart
+from carehub.warehouse.refresh_marts import (
+    KeyedChange,
+    groups_name,
+    mart_change,
+    replace_rows,
+    replaced_name,
+    touched_name,
+    view_change,
+)
 from carehub.warehouse.sources import FhirSource
 from carehub.warehouse.store import TableInfo, Warehouse, definition_hash, now_instant
 
@@ -49,6 +62,8 @@ class RefreshReport:
     rebuilt: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     marts: list[str] = field(default_factory=list)
+    parquet: dict[str, str] = field(default_factory=dict)
+    """Per table, how its Parquet folder was brought up to date (``appended``/``rewritten``)."""
     watermark: str = ""
     seconds: float = 0.0
 
@@ -92,6 +107,40 @@ def refresh(
     by_type: dict[str, list[PlannedView]] = defaultdict(list)
     for planned in plan.views:
         by_type[planned.view.resource].append(planned)
+    with warehouse.one_checkpoint():
+        _apply_changes(source, warehouse, by_type, since, stale, report, tell)
+        touched = set(report.rebuilt) | set(report.updated)
+        mart_changes: dict[str, KeyedChange | None] = {}
+        try:
+            for mart in plan.marts:
+                if touched & set(mart.depends_on):
+                    mart_changes[mart.name] = _refresh_mart(
+                        warehouse, plan, mart, tables, report, as_of, tell
+                    )
+            _publish(warehouse, plan, report, mart_changes, tell)
+        finally:
+            for resource_type in by_type:
+                engine.drop(touched_name(resource_type))
+            for name in [*report.updated, *mart_changes]:
+                engine.drop(replaced_name(name))
+            for name in mart_changes:
+                engine.drop(groups_name(name))
+        warehouse.set_state("watermark", report.watermark)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _apply_changes(
+    source: FhirSource,
+    warehouse: Warehouse,
+    by_type: dict[str, list[PlannedView]],
+    since: str,
+    stale: set[str],
+    report: RefreshReport,
+    tell: Progress,
+) -> None:
+    """Fetch each type's changes since ``since`` and apply them to the views over it."""
+    engine = warehouse.engine
     with tempfile.TemporaryDirectory(prefix="carehub-refresh-") as tmp:
         for resource_type, views in sorted(by_type.items()):
             full = any(v.name in stale for v in views)
@@ -109,28 +158,6 @@ def refresh(
                 _apply(warehouse, views, stage, deleted, stale, report, tell)
             finally:
                 engine.drop(stage)
-    touched = set(report.rebuilt) | set(report.updated)
-    try:
-        for mart in plan.marts:
-            if touched & set(mart.depends_on):
-                _refresh_mart(warehouse, plan, mart, tables, report, as_of, tell)
-    finally:
-        for resource_type in by_type:
-            engine.drop(touched_name(resource_type))
-    for name in [*sorted(touched), *report.marts]:
-        warehouse.export_parquet(name)
-    warehouse.set_state("watermark", report.watermark)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def touched_name(resource_type: str) -> str:
-    """The temporary table of the ids of one type's changed and deleted resources.
-
-    >>> touched_name("Observation")
-    '_touched_observation'
-    """
-    return f"_touched_{resource_type.lower()}"
 
 
 def _refresh_mart(
@@ -141,35 +168,67 @@ def _refresh_mart(
     report: RefreshReport,
     as_of: datetime.date | None,
     tell: Progress,
-) -> None:
-    """Recompute a mart: only the changed resources' rows when its rows follow them."""
+) -> KeyedChange | None:
+    """Bring a mart up to date: in place when its rows follow resources or groups.
+
+    A mart with a ``group_key`` gets the groups of the changed source rows,
+    before and after the change, recomputed; any other mart, or one reading
+    a rebuilt view, is recomputed whole. Returns how it changed when
+    updated in place (``None`` when recomputed whole).
+    """
     engine = warehouse.engine
-    sql = engine.transpile(mart.query(as_of or datetime.date.today()))
-    sources = [v.view.resource for v in plan.views if v.name in mart.depends_on]
-    incremental = (
-        mart.row_key is not None
-        and mart.name in tables
-        and not set(report.rebuilt) & set(mart.depends_on)
-    )
-    if incremental:
-        key = quote(str(mart.row_key))
-        ids = " UNION ALL ".join(f"SELECT id FROM {touched_name(t)}" for t in sources)
-        name = quote(mart.name)
+    day = as_of or datetime.date.today()
+    in_place = mart.name in tables and not set(report.rebuilt) & set(mart.depends_on)
+    planned = mart_change(warehouse, plan, mart, report.updated, day) if in_place else None
+    if planned is not None:
+        change, insert_sql = planned
         conn = warehouse.connection
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.execute(f"DELETE FROM {name} WHERE {key} IN ({ids})")
-            conn.execute(f"INSERT INTO {name} SELECT * FROM ({sql}) AS m WHERE m.{key} IN ({ids})")
+            replace_rows(warehouse, mart.name, change, insert_sql)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         rows = engine.count(mart.name)
     else:
-        rows = engine.create_table(mart.name, sql)
+        rows = engine.create_table(mart.name, engine.transpile(mart.query(day)))
     report.marts.append(mart.name)
     _record(warehouse, mart.name, "mart", None, rows, report.watermark, definition_hash(mart.sql))
     tell("mart", mart.name, rows)
+    return planned[0] if planned is not None else None
+
+
+def _publish(
+    warehouse: Warehouse,
+    plan: BuildPlan,
+    report: RefreshReport,
+    mart_changes: dict[str, KeyedChange | None],
+    tell: Progress,
+) -> None:
+    """Bring the Parquet folders of the changed tables up to date.
+
+    Tables updated in place get a change generation (or are rewritten when
+    their changes have grown too large); rebuilt and recomputed ones are
+    written whole.
+    """
+    resource_of = {v.name: v.view.resource for v in plan.views}
+    changes: dict[str, KeyedChange | None] = {
+        name: view_change(name, resource_of[name]) for name in report.updated
+    }
+    changes.update({name: None for name in report.rebuilt})
+    changes.update(mart_changes)
+    for name in sorted(changes):
+        change = changes[name]
+        if change is None:
+            warehouse.export_parquet(name)
+            done = "rewritten" if warehouse.table_folder(name) is not None else ""
+        else:
+            replaced = f"SELECT DISTINCT {change.key} FROM {replaced_name(name)}"
+            done = warehouse.export_changes(name, change.key, change.changed_sql, replaced)
+        if done:
+            report.parquet[name] = done
+            tell("publish", name, 0)
 
 
 def _apply(
@@ -192,15 +251,12 @@ def _apply(
             conn.executemany(f"INSERT INTO {touched} VALUES (?)", [(i,) for i in deleted])
         for planned in views:
             sql = engine.sql(planned.compiled, stage)
-            name = quote(planned.name)
             if planned.name in stale:
                 rows = engine.create_table(planned.name, sql)
                 report.rebuilt.append(planned.name)
             else:
-                conn.execute(
-                    f"DELETE FROM {name} WHERE {quote(KEY_COLUMN)} IN (SELECT id FROM {touched})"
-                )
-                conn.execute(f"INSERT INTO {name} {sql}")
+                change = view_change(planned.name, planned.view.resource)
+                replace_rows(warehouse, planned.name, change, sql)
                 rows = engine.count(planned.name)
                 report.updated.append(planned.name)
             _record(

@@ -10,9 +10,10 @@ last build or refresh, i.e. the instant up to which source changes are in).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ import duckdb
 import orjson
 
 from carehub.warehouse.engines.duckdb import DuckDBEngine, quote
+from carehub.warehouse.parquet_log import append_changes, live_sql
+
+DEFAULT_COMPACT_SHARE = 0.2
+"""Default of ``CAREHUB_WAREHOUSE_COMPACT_SHARE``."""
 
 TABLES = "_carehub_tables"
 STATE = "_carehub_state"
@@ -62,17 +67,26 @@ class Warehouse:
 
     Args:
         path: the DuckDB database file (created with its folder).
-        parquet_dir: where each table is written as ``<dir>/<table>/*.parquet``;
+        parquet_dir: where each table is written as ``<dir>/<table>/*.parquet``
+            (plus the change generations of :mod:`carehub.warehouse.parquet_log`);
             ``None`` writes no Parquet.
         threads: DuckDB worker threads.
+        compact_share: how large a table's Parquet change files may grow, as a
+            share of its base rows, before a refresh rewrites the table whole.
     """
 
     def __init__(
-        self, path: str | Path, parquet_dir: str | Path | None = None, *, threads: int | None = None
+        self,
+        path: str | Path,
+        parquet_dir: str | Path | None = None,
+        *,
+        threads: int | None = None,
+        compact_share: float = DEFAULT_COMPACT_SHARE,
     ) -> None:
         self.path = Path(path)
         self.parquet_dir = Path(parquet_dir) if parquet_dir is not None else None
         self.threads = threads
+        self.compact_share = compact_share
         self._engine: DuckDBEngine | None = None
 
     @property
@@ -129,18 +143,62 @@ class Warehouse:
         return self.parquet_dir / name if self.parquet_dir is not None else None
 
     def import_parquet(self, name: str, folder: str | Path) -> int:
-        """Replace table ``name`` by the Parquet files in ``folder``; returns its rows."""
-        pattern = str(Path(folder) / "*.parquet").replace("'", "''")
+        """Replace table ``name`` by the live rows of the Parquet ``folder``; returns its rows."""
         self.connection.execute(
-            f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * FROM read_parquet('{pattern}')"
+            f"CREATE OR REPLACE TABLE {quote(name)} AS {live_sql(Path(folder))}"
         )
         return self.engine.count(name)
+
+    def export_changes(self, name: str, key: str, changed_sql: str, replaced_sql: str) -> str:
+        """Bring table ``name``'s Parquet folder up to date after the rows of some keys changed.
+
+        ``changed_sql`` selects the keys (column ``key``) whose rows may have
+        changed, ``replaced_sql`` those of them that had rows before. Appends
+        a change generation, or rewrites the table whole when the folder's
+        changes would outgrow ``compact_share`` of its base (see
+        :func:`~carehub.warehouse.parquet_log.append_changes`). Returns what it
+        did: ``"appended"``, ``"rewritten"`` or ``""`` (no Parquet folder).
+        """
+        folder = self.table_folder(name)
+        if folder is None:
+            return ""
+        if append_changes(
+            self.connection,
+            name,
+            folder,
+            key,
+            changed_sql,
+            replaced_sql,
+            compact_share=self.compact_share,
+        ):
+            return "appended"
+        self.export_parquet(name)
+        return "rewritten"
 
     def export_parquet(self, name: str) -> None:
         """Write table ``name`` to its Parquet folder (no-op without a Parquet folder)."""
         folder = self.table_folder(name)
         if folder is not None:
             self.engine.write_parquet(name, str(folder))
+
+    @contextlib.contextmanager
+    def one_checkpoint(self) -> Iterator[None]:
+        """Run a block of writes with automatic checkpoints held back, then checkpoint once.
+
+        Several transactions then write their changes to the file in one
+        checkpoint instead of one each time the write-ahead log passes
+        DuckDB's ``checkpoint_threshold``. The checkpoint runs also when the
+        block fails (what committed stays committed).
+        """
+        conn = self.connection
+        row = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+        conn.execute("SET checkpoint_threshold = '1TB'")
+        try:
+            yield
+        finally:
+            if row is not None:
+                conn.execute("SET checkpoint_threshold = ?", [row[0]])
+            conn.execute("CHECKPOINT")
 
     def close(self) -> None:
         """Close the file."""

@@ -6,10 +6,14 @@
   skipped when pyspark or Java is missing.
 * ``engine``: either, by the name in ``request.param`` (for parametrised tests).
 * ``suite_dir``: the SQL-on-FHIR v2 test folder in the shared data.
+* ``fhir_store``: a SQLite FHIR store holding the resources of
+  ``tests/fixtures/warehouse/extra.ndjson`` (stored afresh, without their ``meta``).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from carehub.storage.sqlite import SqliteStore
 from carehub.warehouse.conformance import SUITE_PATH
 from carehub.warehouse.engines.base import Engine
 from carehub.warehouse.engines.duckdb import DuckDBEngine
@@ -69,3 +74,30 @@ def suite_dir(shared_dir: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"SQL-on-FHIR test suite not found at {path}")
     return path
+
+
+EXTRA = Path(__file__).resolve().parents[1] / "fixtures" / "warehouse" / "extra.ndjson"
+
+
+def fixture_resources() -> list[dict[str, Any]]:
+    """The resources of ``extra.ndjson``."""
+    return [json.loads(line) for line in EXTRA.read_text(encoding="utf-8").splitlines() if line]
+
+
+def fresh(resource: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``resource`` without ``meta`` (the store stamps its own)."""
+    changed = copy.deepcopy(resource)
+    changed.pop("meta", None)
+    return changed
+
+
+@pytest.fixture
+def fhir_store(tmp_path: Path) -> Iterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "fhir.sqlite3")
+    try:
+        with store.session(write=True) as session:
+            for resource in fixture_resources():
+                session.put(fresh(resource))
+        yield store
+    finally:
+        store.close()

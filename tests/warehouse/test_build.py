@@ -8,7 +8,6 @@ store must leave the same tables as a full build from scratch.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
 from pathlib import Path
@@ -25,13 +24,9 @@ from carehub.warehouse.refresh import refresh, stale_views
 from carehub.warehouse.sources import MemorySource, NdjsonSource
 from carehub.warehouse.store import Warehouse
 from carehub.warehouse.views import load_view
+from tests.warehouse.conftest import EXTRA, fresh
 
-EXTRA = Path(__file__).resolve().parents[1] / "fixtures" / "warehouse" / "extra.ndjson"
 AS_OF = datetime.date(2024, 1, 4)
-
-
-def resources() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in EXTRA.read_text(encoding="utf-8").splitlines() if line]
 
 
 def table_rows(warehouse: Warehouse, name: str) -> list[tuple[Any, ...]]:
@@ -110,43 +105,33 @@ def test_spark_build_makes_the_same_tables(
             assert a == pytest.approx(b) if name == "labs" else a == b, name
 
 
-def _later(resource: dict[str, Any]) -> dict[str, Any]:
-    changed = copy.deepcopy(resource)
-    changed.pop("meta", None)
-    return changed
-
-
-def test_refresh_applies_updates_creations_and_deletions(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "fhir.sqlite3")
-    try:
-        with store.session(write=True) as session:
-            for resource in resources():
-                session.put(_later(resource))
-        warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet")
-        plan = plan_build()
-        build(plan, StoreSource(store), warehouse.engine, warehouse, as_of=AS_OF)
-        before = snapshot(warehouse)
-        with store.session(write=True) as session:
-            encounter = _later(json.loads(session.read("Encounter", "e2").body or "{}"))
-            encounter["status"] = "finished"
-            encounter["period"]["end"] = "2024-01-03T08:00:00+07:00"
-            session.put(encounter)
-            session.delete("Condition", "c2")
-            session.put({"resourceType": "Patient", "id": "p3", "gender": "other"})
-        result = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
-        assert result.changed["Encounter"] == 1 and result.changed["Patient"] == 1
-        assert result.deleted["Condition"] == 1
-        assert set(result.updated) == {"encounters", "conditions", "patients"}
-        assert result.rebuilt == [] and set(result.marts) == {"daily_census", "screening_facts"}
-        after = snapshot(warehouse)
-        assert after["procedures"] == before["procedures"]
-        fresh = Warehouse(tmp_path / "fresh.duckdb", None)
-        build(plan, StoreSource(store), fresh.engine, fresh, as_of=AS_OF)
-        assert after == snapshot(fresh)
-        again = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
-        assert sum(again.changed.values()) == 0 and again.updated == []
-    finally:
-        store.close()
+def test_refresh_applies_updates_creations_and_deletions(
+    tmp_path: Path, fhir_store: SqliteStore
+) -> None:
+    store = fhir_store
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet")
+    plan = plan_build()
+    build(plan, StoreSource(store), warehouse.engine, warehouse, as_of=AS_OF)
+    before = snapshot(warehouse)
+    with store.session(write=True) as session:
+        encounter = fresh(json.loads(session.read("Encounter", "e2").body or "{}"))
+        encounter["status"] = "finished"
+        encounter["period"]["end"] = "2024-01-03T08:00:00+07:00"
+        session.put(encounter)
+        session.delete("Condition", "c2")
+        session.put({"resourceType": "Patient", "id": "p3", "gender": "other"})
+    result = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
+    assert result.changed["Encounter"] == 1 and result.changed["Patient"] == 1
+    assert result.deleted["Condition"] == 1
+    assert set(result.updated) == {"encounters", "conditions", "patients"}
+    assert result.rebuilt == [] and set(result.marts) == {"daily_census", "screening_facts"}
+    after = snapshot(warehouse)
+    assert after["procedures"] == before["procedures"]
+    scratch = Warehouse(tmp_path / "fresh.duckdb", None)
+    build(plan, StoreSource(store), scratch.engine, scratch, as_of=AS_OF)
+    assert after == snapshot(scratch)
+    again = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
+    assert sum(again.changed.values()) == 0 and again.updated == []
 
 
 def test_refresh_needs_a_build(tmp_path: Path) -> None:
@@ -164,3 +149,43 @@ def test_changed_definitions_are_rebuilt(duck_build: Warehouse) -> None:
     result = refresh(plan, NdjsonSource([EXTRA]), duck_build, as_of=AS_OF)
     assert result.rebuilt == ["patients"]
     assert duck_build.tables()["patients"].definition_hash == plan.views[0].hash
+
+
+def test_refresh_recomputes_the_screening_facts_of_changed_patients_only(
+    tmp_path: Path, fhir_store: SqliteStore
+) -> None:
+    store = fhir_store
+    with store.session(write=True) as session:
+        # the same vital sign for a patient nothing changes for
+        vital = fresh(json.loads(session.read("Observation", "v2").body or "{}"))
+        session.put({**vital, "id": "v5", "subject": {"reference": "Patient/p5"}})
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet", compact_share=100)
+    plan = plan_build()
+    build(plan, StoreSource(store), warehouse.engine, warehouse, as_of=AS_OF)
+    conn = warehouse.connection
+    marker = "UPDATE screening_facts SET text = ? WHERE patient_id = 'Patient/p5'"
+    conn.execute(marker, ["not recomputed"])
+    with store.session(write=True) as session:
+        moved = fresh(json.loads(session.read("Observation", "o3").body or "{}"))
+        moved["subject"] = {"reference": "Patient/p1"}  # p2 loses it, p1 gains it
+        session.put(moved)
+        value = fresh(json.loads(session.read("Observation", "o1").body or "{}"))
+        value["valueQuantity"]["value"] = 2.4
+        session.put(value)
+        session.delete("Observation", "o2")
+    result = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
+    assert result.parquet["screening_facts"] == "appended", "updated by patient, in place"
+    facts = conn.execute(
+        "SELECT patient_id, ref, value FROM screening_facts WHERE kind = 'lab' ORDER BY ref"
+    ).fetchall()
+    assert [(p, r) for p, r, _ in facts] == [
+        ("Patient/p1", "Observation/o1"),
+        ("Patient/p1", "Observation/o3"),
+    ]
+    assert facts[0][2] == pytest.approx(2.4 * 88.4)
+    kept = conn.execute("SELECT text FROM screening_facts WHERE patient_id = 'Patient/p5'")
+    assert kept.fetchall() == [("not recomputed",)]
+    conn.execute(marker, [None])
+    scratch = Warehouse(tmp_path / "fresh.duckdb", None)
+    build(plan, StoreSource(store), scratch.engine, scratch, as_of=AS_OF)
+    assert snapshot(warehouse) == snapshot(scratch)

@@ -44,8 +44,9 @@ def api(tmp_path: Path) -> Iterator[httpx.AsyncClient]:
     with store.session(write=True) as session:
         for line in EXTRA.read_text(encoding="utf-8").splitlines():
             session.put(json.loads(line))
-    settings = load_settings({"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_VALIDATE": "false",
-                              "CAREHUB_AUTH": "off"})
+    settings = load_settings(
+        {"CAREHUB_DATA_DIR": str(tmp_path), "CAREHUB_VALIDATE": "false", "CAREHUB_AUTH": "off"}
+    )
     app = build_app(settings, store)
     yield httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     store.close()

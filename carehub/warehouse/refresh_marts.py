@@ -1,0 +1,125 @@
+"""In-place refresh of one table: replace the rows of changed keys; marts by resource or group.
+
+https://duckdb.org/docs/sql/statements/delete
+
+A refresh names the resources it touched (changed or deleted) per type in a
+temporary table (:func:`touched_name`). A table is then updated in place by
+*key*: a DuckDB expression over its columns whose values the changes are
+described by. For a view the key is the source resource id; for a mart with
+a ``group_key`` the group value (:func:`~carehub.warehouse.marts.group_value`),
+the groups being those of the touched resources' rows before and after the
+change. Before deleting,
+the rows being replaced are kept in a temporary table
+(:func:`replaced_name`), which later steps read (a mart's groups, the keys
+a Parquet change generation supersedes).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from carehub.warehouse.build import KEY_COLUMN, BuildPlan
+from carehub.warehouse.engines.duckdb import quote
+from carehub.warehouse.marts import Mart, group_value
+from carehub.warehouse.store import Warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedChange:
+    """How a table changed in place: its ``key`` expression and the query of the changed keys."""
+
+    key: str
+    changed_sql: str
+
+
+def touched_name(resource_type: str) -> str:
+    """The temporary table of the ids of one type's changed and deleted resources.
+
+    >>> touched_name("Observation")
+    '_touched_observation'
+    """
+    return f"_touched_{resource_type.lower()}"
+
+
+def replaced_name(table: str) -> str:
+    """The temporary table of the rows a refresh replaced in ``table``.
+
+    >>> replaced_name("vitals")
+    '_replaced_vitals'
+    """
+    return f"_replaced_{table}"
+
+
+def groups_name(mart: str) -> str:
+    """The temporary table of the groups a refresh recomputes in ``mart``.
+
+    >>> groups_name("screening_facts")
+    '_groups_screening_facts'
+    """
+    return f"_groups_{mart}"
+
+
+def view_change(view: str, resource_type: str) -> KeyedChange:
+    """The change of a view: the rows of the touched resources of its type.
+
+    >>> view_change("vitals", "Observation").changed_sql
+    'SELECT id FROM _touched_observation'
+    """
+    return KeyedChange(quote(KEY_COLUMN), f"SELECT id FROM {touched_name(resource_type)}")
+
+
+def replace_rows(warehouse: Warehouse, table: str, change: KeyedChange, insert_sql: str) -> None:
+    """Keep, delete and re-insert the rows of ``table`` whose key changed (no transaction)."""
+    conn, name = warehouse.connection, quote(table)
+    where = f"WHERE ({change.key}) IN ({change.changed_sql})"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {replaced_name(table)} AS SELECT * FROM {name} {where}"
+    )
+    conn.execute(f"DELETE FROM {name} {where}")
+    conn.execute(f"INSERT INTO {name} {insert_sql}")
+
+
+def mart_change(
+    warehouse: Warehouse, plan: BuildPlan, mart: Mart, updated: list[str], day: datetime.date
+) -> tuple[KeyedChange, str] | None:
+    """How ``mart`` can be updated in place, and the query of its new rows for the changed keys.
+
+    ``updated`` lists the views updated in place by this refresh (their
+    replaced rows are kept). ``None`` when the mart has no group key (it is
+    then recomputed whole).
+    """
+    engine = warehouse.engine
+    if mart.group_key:
+        groups = _changed_groups(warehouse, plan, mart, updated)
+        change = KeyedChange(
+            engine.transpile(group_value(mart.group_key)), f"SELECT g FROM {groups}"
+        )
+        return change, engine.transpile(mart.query_for_groups(day, groups))
+    return None
+
+
+def _changed_groups(warehouse: Warehouse, plan: BuildPlan, mart: Mart, updated: list[str]) -> str:
+    """Fill a temporary table (column ``g``) with the groups of ``mart`` a refresh touched.
+
+    A group is touched when a changed or deleted resource had rows in it
+    before the refresh (the view's replaced rows) or has rows in it now.
+    Returns the table's name.
+    """
+    engine = warehouse.engine
+    parts = []
+    for planned in plan.views:
+        if planned.name in mart.depends_on and planned.name in updated:
+            group = engine.transpile(mart.source_group(planned.name))
+            touched = touched_name(planned.view.resource)
+            parts.append(f"SELECT {group} AS g FROM {replaced_name(planned.name)}")
+            parts.append(
+                f"SELECT {group} AS g FROM {quote(planned.name)} "
+                f"WHERE {quote(KEY_COLUMN)} IN (SELECT id FROM {touched})"
+            )
+    name = groups_name(mart.name)
+    union = " UNION ALL ".join(parts) or "SELECT CAST(NULL AS VARCHAR) AS g WHERE false"
+    warehouse.connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT g FROM ({union})"
+    )
+    return name
