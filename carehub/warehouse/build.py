@@ -21,6 +21,7 @@ Callers may pass their own ``steps=``. ``progress`` is told what happens.
 from __future__ import annotations
 
 import datetime
+import functools
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -213,7 +214,10 @@ def build_marts(run: BuildRun) -> None:
         run.tables.append(TableReport(table.name, "reference", len(table.rows), 0.0))
     for mart in run.plan.marts:
         start = time.perf_counter()
-        rows = run.engine.create_table(mart.name, run.engine.transpile(mart.query(run.as_of)))
+        sql = run.engine.transpile_once(
+            ("mart", mart.sql, run.as_of), functools.partial(mart.query, run.as_of)
+        )
+        rows = run.engine.create_table(mart.name, sql)
         run.tables.append(TableReport(mart.name, "mart", rows, time.perf_counter() - start))
         run.progress("mart", mart.name, rows)
 

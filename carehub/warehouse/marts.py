@@ -117,9 +117,17 @@ class Mart:
         assert isinstance(tree, exp.Expression)
         return tree
 
+    def source_columns(self, view: str) -> tuple[str, ...]:
+        """The columns of ``view`` that give a row's group (empty without a group key).
+
+        >>> Mart("m", "", "", ("v",), (), "", group_key=("p",)).source_columns("v")
+        ('p',)
+        """
+        return tuple(self.group_sources.get(view, self.group_key))
+
     def source_group(self, view: str) -> exp.Expression:
         """The group value of a row of ``view`` (see :func:`group_value`)."""
-        return group_value(self.group_sources.get(view, self.group_key))
+        return group_value(self.source_columns(view))
 
     def query_for_groups(self, as_of: datetime.date, groups: str) -> exp.Expression:
         """The mart's query restricted to the groups listed in table ``groups`` (column ``g``).

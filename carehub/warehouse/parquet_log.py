@@ -72,10 +72,6 @@ def _literal(path: Path) -> str:
     return "'" + path.as_posix().replace("'", "''") + "'"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def file_name(generation: int, kind: str) -> str:
     """The name of one generation's rows or keys file.
 
@@ -134,28 +130,27 @@ def live_sql(folder: Path) -> str:
 
 def append_changes(
     conn: duckdb.DuckDBPyConnection,
-    table: str,
     folder: Path,
     key: str,
-    changed_sql: str,
+    rows_sql: str,
     replaced_sql: str,
     *,
     compact_share: float,
 ) -> bool:
-    """Append one generation to ``folder`` after the rows of some keys of ``table`` changed.
+    """Append one generation to ``folder`` after the rows of some keys of its table changed.
 
     ``key`` is a DuckDB expression over the table's columns (a quoted column
-    name, or a group value). ``changed_sql`` selects (one column) the keys
-    whose rows may have changed since the last write: their current rows are
-    written. ``replaced_sql`` selects those of them that had rows in the folder (changed or deleted
-    since): their older rows stop being read. Returns ``False`` without
-    writing when the table should be rewritten whole instead: the folder has
-    no base yet, its key column differs, or the change files would hold more
-    than ``compact_share`` of the base's rows (or :data:`MAX_GENERATIONS`
-    generations).
+    name, or a group value). ``rows_sql`` selects the current rows (all the
+    table's columns) of every key whose rows may have changed since the last
+    write; ``replaced_sql`` selects (one column) the keys that had rows in the
+    folder and changed or went since: their older rows stop being read.
+    Returns ``False`` without writing when the table should be rewritten
+    whole instead: the folder has no base yet, its key column differs, or the
+    change files would hold more than ``compact_share`` of the base's rows
+    (or :data:`MAX_GENERATIONS` generations).
 
     Raises:
-        duckdb.Error: the table or a keys query fails.
+        duckdb.Error: a query fails.
     """
     if not any(folder.glob("*.parquet")):
         return False
@@ -167,18 +162,14 @@ def append_changes(
         log = ChangeLog(key, int(base[0]) if base else 0)
     if log.key != key or len(log.generations) >= MAX_GENERATIONS:
         return False
-    suffix = abs(hash((table, str(folder))))
-    changed, replaced = f"_changed_keys_{suffix}", f"_replaced_keys_{suffix}"
-    for name, sql in ((changed, changed_sql), (replaced, replaced_sql)):
-        conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT k.* FROM ({sql}) AS k({KEY})"
-        )
+    replaced = f"_replaced_keys_{abs(hash(str(folder)))}"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE {replaced} AS "
+        f"SELECT DISTINCT k.* FROM ({replaced_sql}) AS k({KEY})"
+    )
     try:
-        selection = (
-            f"SELECT t.* FROM {_ident(table)} AS t SEMI JOIN {changed} AS c ON ({key}) = c.{KEY}"
-        )
         counted = conn.execute(
-            f"SELECT (SELECT count(*) FROM {replaced}), (SELECT count(*) FROM ({selection}))"
+            f"SELECT (SELECT count(*) FROM {replaced}), (SELECT count(*) FROM ({rows_sql}))"
         ).fetchone()
         keys, rows = (int(counted[0]), int(counted[1])) if counted else (0, 0)
         if log.change_rows + keys + rows > compact_share * max(log.base_rows, 1):
@@ -191,9 +182,8 @@ def append_changes(
             f"COPY (SELECT {KEY} FROM {replaced}) "
             f"TO {_literal(changes / file_name(n, 'keys'))} {options}"
         )
-        conn.execute(f"COPY ({selection}) TO {_literal(changes / file_name(n, 'rows'))} {options}")
+        conn.execute(f"COPY ({rows_sql}) TO {_literal(changes / file_name(n, 'rows'))} {options}")
     finally:
-        conn.execute(f"DROP TABLE IF EXISTS {changed}")
         conn.execute(f"DROP TABLE IF EXISTS {replaced}")
     log.generations.append({"n": n, "rows": rows, "keys": keys})
     _write_log(folder, log)

@@ -24,6 +24,7 @@ resources of its type. Refresh runs on the warehouse's DuckDB file.
 from __future__ import annotations
 
 import datetime
+import functools
 import tempfile
 import time
 from collections import defaultdict
@@ -43,11 +44,13 @@ from carehub.warehouse.marts import Mart
 from carehub.warehouse.refresh_marts import (
     KeyedChange,
     groups_name,
+    inserted_name,
     mart_change,
     replace_rows,
     replaced_name,
     touched_name,
     view_change,
+    view_keeps,
 )
 from carehub.warehouse.sources import FhirSource
 from carehub.warehouse.store import TableInfo, Warehouse, definition_hash, now_instant
@@ -107,39 +110,60 @@ def refresh(
     by_type: dict[str, list[PlannedView]] = defaultdict(list)
     for planned in plan.views:
         by_type[planned.view.resource].append(planned)
-    with warehouse.one_checkpoint():
-        _apply_changes(source, warehouse, by_type, since, stale, report, tell)
+    run = _Run(warehouse, plan, report, tell)
+    with warehouse.held_checkpoints():
+        _apply_changes(run, source, by_type, since, stale)
         touched = set(report.rebuilt) | set(report.updated)
         mart_changes: dict[str, KeyedChange | None] = {}
         try:
             for mart in plan.marts:
                 if touched & set(mart.depends_on):
-                    mart_changes[mart.name] = _refresh_mart(
-                        warehouse, plan, mart, tables, report, as_of, tell
-                    )
+                    mart_changes[mart.name] = _refresh_mart(run, mart, tables, as_of)
             _publish(warehouse, plan, report, mart_changes, tell)
         finally:
             for resource_type in by_type:
                 engine.drop(touched_name(resource_type))
             for name in [*report.updated, *mart_changes]:
                 engine.drop(replaced_name(name))
+                engine.drop(inserted_name(name))
             for name in mart_changes:
                 engine.drop(groups_name(name))
+    # one commit after the held checkpoints: DuckDB checkpoints here if its log outgrew the limit
+    with warehouse.transaction():
+        warehouse.record(*run.records)
         warehouse.set_state("watermark", report.watermark)
     report.seconds = time.perf_counter() - started
     return report
 
 
+@dataclass(slots=True)
+class _Run:
+    """One refresh under way: where it writes, what it plans and what it has done."""
+
+    warehouse: Warehouse
+    plan: BuildPlan
+    report: RefreshReport
+    tell: Progress
+    records: list[TableInfo] = field(default_factory=list)
+    """Bookkeeping of the tables refreshed, stored together at the end."""
+
+    def record(
+        self, name: str, kind: str, resource_type: str | None, rows: int, digest: str
+    ) -> None:
+        self.records.append(
+            TableInfo(name, kind, resource_type, rows, self.report.watermark, digest)
+        )
+
+
 def _apply_changes(
+    run: _Run,
     source: FhirSource,
-    warehouse: Warehouse,
     by_type: dict[str, list[PlannedView]],
     since: str,
     stale: set[str],
-    report: RefreshReport,
-    tell: Progress,
 ) -> None:
     """Fetch each type's changes since ``since`` and apply them to the views over it."""
+    warehouse, report, tell = run.warehouse, run.report, run.tell
     engine = warehouse.engine
     with tempfile.TemporaryDirectory(prefix="carehub-refresh-") as tmp:
         for resource_type, views in sorted(by_type.items()):
@@ -155,19 +179,13 @@ def _apply_changes(
             stage = stage_name(resource_type)
             engine.load_ndjson(stage, [str(path)] if changed else [], resource_type)
             try:
-                _apply(warehouse, views, stage, deleted, stale, report, tell)
+                _apply(run, views, stage, deleted, stale)
             finally:
                 engine.drop(stage)
 
 
 def _refresh_mart(
-    warehouse: Warehouse,
-    plan: BuildPlan,
-    mart: Mart,
-    tables: dict[str, TableInfo],
-    report: RefreshReport,
-    as_of: datetime.date | None,
-    tell: Progress,
+    run: _Run, mart: Mart, tables: dict[str, TableInfo], as_of: datetime.date | None
 ) -> KeyedChange | None:
     """Bring a mart up to date: in place when its rows follow resources or groups.
 
@@ -176,26 +194,24 @@ def _refresh_mart(
     a rebuilt view, is recomputed whole. Returns how it changed when
     updated in place (``None`` when recomputed whole).
     """
+    warehouse, plan, report = run.warehouse, run.plan, run.report
     engine = warehouse.engine
     day = as_of or datetime.date.today()
     in_place = mart.name in tables and not set(report.rebuilt) & set(mart.depends_on)
     planned = mart_change(warehouse, plan, mart, report.updated, day) if in_place else None
     if planned is not None:
         change, insert_sql = planned
-        conn = warehouse.connection
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            replace_rows(warehouse, mart.name, change, insert_sql)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        with warehouse.transaction():
+            replace_rows(warehouse, mart.name, change, insert_sql, mart.group_key)
         rows = engine.count(mart.name)
     else:
-        rows = engine.create_table(mart.name, engine.transpile(mart.query(day)))
+        rows = engine.create_table(
+            mart.name,
+            engine.transpile_once(("mart", mart.sql, day), functools.partial(mart.query, day)),
+        )
     report.marts.append(mart.name)
-    _record(warehouse, mart.name, "mart", None, rows, report.watermark, definition_hash(mart.sql))
-    tell("mart", mart.name, rows)
+    run.record(mart.name, "mart", None, rows, definition_hash(mart.sql))
+    run.tell("mart", mart.name, rows)
     return planned[0] if planned is not None else None
 
 
@@ -225,26 +241,20 @@ def _publish(
             done = "rewritten" if warehouse.table_folder(name) is not None else ""
         else:
             replaced = f"SELECT DISTINCT {change.key} FROM {replaced_name(name)}"
-            done = warehouse.export_changes(name, change.key, change.changed_sql, replaced)
+            rows = f"SELECT * FROM {inserted_name(name)}"
+            done = warehouse.export_changes(name, change.key, rows, replaced)
         if done:
             report.parquet[name] = done
             tell("publish", name, 0)
 
 
 def _apply(
-    warehouse: Warehouse,
-    views: list[PlannedView],
-    stage: str,
-    deleted: list[str],
-    stale: set[str],
-    report: RefreshReport,
-    tell: Progress,
+    run: _Run, views: list[PlannedView], stage: str, deleted: list[str], stale: set[str]
 ) -> None:
     """Replace the rows of changed and deleted resources in the views over one type."""
+    warehouse, report = run.warehouse, run.report
     engine = warehouse.engine
-    conn = warehouse.connection
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with warehouse.transaction() as conn:
         touched = touched_name(views[0].view.resource)
         conn.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT id FROM {quote(stage)}")
         if deleted:
@@ -256,32 +266,9 @@ def _apply(
                 report.rebuilt.append(planned.name)
             else:
                 change = view_change(planned.name, planned.view.resource)
-                replace_rows(warehouse, planned.name, change, sql)
+                keep = view_keeps(run.plan, planned.name)
+                replace_rows(warehouse, planned.name, change, sql, keep)
                 rows = engine.count(planned.name)
                 report.updated.append(planned.name)
-            _record(
-                warehouse,
-                planned.name,
-                "view",
-                planned.view.resource,
-                rows,
-                report.watermark,
-                planned.hash,
-            )
-            tell("view", planned.name, rows)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _record(
-    warehouse: Warehouse,
-    name: str,
-    kind: str,
-    resource_type: str | None,
-    rows: int,
-    when: str,
-    digest: str,
-) -> None:
-    warehouse.record(TableInfo(name, kind, resource_type, rows, when, digest))
+            run.record(planned.name, "view", planned.view.resource, rows, planned.hash)
+            run.tell("view", planned.name, rows)

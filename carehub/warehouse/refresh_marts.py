@@ -17,6 +17,8 @@ a Parquet change generation supersedes).
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from carehub.warehouse.build import KEY_COLUMN, BuildPlan
@@ -51,6 +53,15 @@ def replaced_name(table: str) -> str:
     return f"_replaced_{table}"
 
 
+def inserted_name(table: str) -> str:
+    """The temporary table of the rows a refresh inserted in ``table`` (the changed keys' rows).
+
+    >>> inserted_name("vitals")
+    '_inserted_vitals'
+    """
+    return f"_inserted_{table}"
+
+
 def groups_name(mart: str) -> str:
     """The temporary table of the groups a refresh recomputes in ``mart``.
 
@@ -69,15 +80,33 @@ def view_change(view: str, resource_type: str) -> KeyedChange:
     return KeyedChange(quote(KEY_COLUMN), f"SELECT id FROM {touched_name(resource_type)}")
 
 
-def replace_rows(warehouse: Warehouse, table: str, change: KeyedChange, insert_sql: str) -> None:
-    """Keep, delete and re-insert the rows of ``table`` whose key changed (no transaction)."""
+def replace_rows(
+    warehouse: Warehouse,
+    table: str,
+    change: KeyedChange,
+    insert_sql: str,
+    keep: Sequence[str],
+) -> None:
+    """Delete and re-insert the rows of ``table`` whose key changed (no transaction).
+
+    Columns ``keep`` of the deleted rows (those the key and any group value
+    are computed from) stay in :func:`replaced_name`'s table, the inserted
+    rows (every current row of a changed key) in :func:`inserted_name`'s, so
+    later steps read them without scanning ``table``.
+    """
     conn, name = warehouse.connection, quote(table)
     where = f"WHERE ({change.key}) IN ({change.changed_sql})"
+    columns = ", ".join(quote(c) for c in dict.fromkeys(keep))
+    inserted = inserted_name(table)
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {replaced_name(table)} AS SELECT * FROM {name} {where}"
+        f"CREATE OR REPLACE TEMP TABLE {replaced_name(table)} AS "
+        f"SELECT {columns} FROM {name} {where}"
     )
     conn.execute(f"DELETE FROM {name} {where}")
-    conn.execute(f"INSERT INTO {name} {insert_sql}")
+    # the inserted rows keep the table's column types (they are also what Parquet gets)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {inserted} AS SELECT * FROM {name} LIMIT 0")
+    conn.execute(f"INSERT INTO {inserted} {insert_sql}")
+    conn.execute(f"INSERT INTO {name} SELECT * FROM {inserted}")
 
 
 def mart_change(
@@ -92,31 +121,49 @@ def mart_change(
     engine = warehouse.engine
     if mart.group_key:
         groups = _changed_groups(warehouse, plan, mart, updated)
-        change = KeyedChange(
-            engine.transpile(group_value(mart.group_key)), f"SELECT g FROM {groups}"
+        key = engine.transpile_once(
+            ("group", mart.group_key), functools.partial(group_value, mart.group_key)
         )
-        return change, engine.transpile(mart.query_for_groups(day, groups))
+        change = KeyedChange(key, f"SELECT g FROM {groups}")
+        query = engine.transpile_once(
+            ("groups", mart, tuple(sorted(mart.group_sources.items())), day, groups),
+            functools.partial(mart.query_for_groups, day, groups),
+        )
+        return change, query
     return None
+
+
+def view_keeps(plan: BuildPlan, view: str) -> tuple[str, ...]:
+    """The columns of ``view``'s replaced rows a refresh reads: its key, and its group columns.
+
+    >>> view_keeps(BuildPlan((), ()), "vitals")
+    ('_resource_id',)
+    """
+    columns = [KEY_COLUMN]
+    for mart in plan.marts:
+        if mart.group_key and view in mart.depends_on:
+            columns.extend(mart.source_columns(view))
+    return tuple(dict.fromkeys(columns))
 
 
 def _changed_groups(warehouse: Warehouse, plan: BuildPlan, mart: Mart, updated: list[str]) -> str:
     """Fill a temporary table (column ``g``) with the groups of ``mart`` a refresh touched.
 
     A group is touched when a changed or deleted resource had rows in it
-    before the refresh (the view's replaced rows) or has rows in it now.
+    before the refresh (the view's replaced rows) or has rows in it now (its
+    inserted rows).
     Returns the table's name.
     """
     engine = warehouse.engine
     parts = []
     for planned in plan.views:
         if planned.name in mart.depends_on and planned.name in updated:
-            group = engine.transpile(mart.source_group(planned.name))
-            touched = touched_name(planned.view.resource)
-            parts.append(f"SELECT {group} AS g FROM {replaced_name(planned.name)}")
-            parts.append(
-                f"SELECT {group} AS g FROM {quote(planned.name)} "
-                f"WHERE {quote(KEY_COLUMN)} IN (SELECT id FROM {touched})"
+            columns = mart.source_columns(planned.name)
+            group = engine.transpile_once(
+                ("group", columns), functools.partial(group_value, columns)
             )
+            parts.append(f"SELECT {group} AS g FROM {replaced_name(planned.name)}")
+            parts.append(f"SELECT {group} AS g FROM {inserted_name(planned.name)}")
     name = groups_name(mart.name)
     union = " UNION ALL ".join(parts) or "SELECT CAST(NULL AS VARCHAR) AS g WHERE false"
     warehouse.connection.execute(

@@ -110,17 +110,25 @@ class Warehouse:
         )
         conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
 
-    def record(self, info: TableInfo) -> None:
-        """Store the bookkeeping of one table."""
+    def record(self, *infos: TableInfo) -> None:
+        """Store the bookkeeping of tables (one statement; the last of a name wins)."""
+        latest = {info.name: info for info in infos}
+        if not latest:
+            return
+        marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in latest)
         self.connection.execute(
-            f"INSERT OR REPLACE INTO {TABLES} VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO {TABLES} VALUES {marks}",
             [
-                info.name,
-                info.kind,
-                info.resource_type,
-                info.rows,
-                info.built_at,
-                info.definition_hash,
+                value
+                for info in latest.values()
+                for value in (
+                    info.name,
+                    info.kind,
+                    info.resource_type,
+                    info.rows,
+                    info.built_at,
+                    info.definition_hash,
+                )
             ],
         )
 
@@ -149,13 +157,13 @@ class Warehouse:
         )
         return self.engine.count(name)
 
-    def export_changes(self, name: str, key: str, changed_sql: str, replaced_sql: str) -> str:
+    def export_changes(self, name: str, key: str, rows_sql: str, replaced_sql: str) -> str:
         """Bring table ``name``'s Parquet folder up to date after the rows of some keys changed.
 
-        ``changed_sql`` selects the keys (column ``key``) whose rows may have
-        changed, ``replaced_sql`` those of them that had rows before. Appends
-        a change generation, or rewrites the table whole when the folder's
-        changes would outgrow ``compact_share`` of its base (see
+        ``rows_sql`` selects the current rows of the keys (expression ``key``)
+        whose rows may have changed, ``replaced_sql`` the keys that had rows
+        before. Appends a change generation, or rewrites the table whole when
+        the folder's changes would outgrow ``compact_share`` of its base (see
         :func:`~carehub.warehouse.parquet_log.append_changes`). Returns what it
         did: ``"appended"``, ``"rewritten"`` or ``""`` (no Parquet folder).
         """
@@ -163,13 +171,7 @@ class Warehouse:
         if folder is None:
             return ""
         if append_changes(
-            self.connection,
-            name,
-            folder,
-            key,
-            changed_sql,
-            replaced_sql,
-            compact_share=self.compact_share,
+            self.connection, folder, key, rows_sql, replaced_sql, compact_share=self.compact_share
         ):
             return "appended"
         self.export_parquet(name)
@@ -182,13 +184,28 @@ class Warehouse:
             self.engine.write_parquet(name, str(folder))
 
     @contextlib.contextmanager
-    def one_checkpoint(self) -> Iterator[None]:
-        """Run a block of writes with automatic checkpoints held back, then checkpoint once.
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB transaction on the warehouse file: committed after the block, rolled back
+        if it raises."""
+        conn = self.connection
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
-        Several transactions then write their changes to the file in one
-        checkpoint instead of one each time the write-ahead log passes
-        DuckDB's ``checkpoint_threshold``. The checkpoint runs also when the
-        block fails (what committed stays committed).
+    @contextlib.contextmanager
+    def held_checkpoints(self) -> Iterator[None]:
+        """Run a block of writes with DuckDB's automatic checkpoints held back.
+
+        Several transactions then reach the database file in one checkpoint
+        instead of one each time the write-ahead log passes DuckDB's
+        ``checkpoint_threshold``. Afterwards the threshold is restored, so the
+        next commit checkpoints if the log has outgrown it (DuckDB's own
+        policy); until then committed changes are durable in the log. Also
+        restored when the block fails.
         """
         conn = self.connection
         row = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
@@ -198,7 +215,6 @@ class Warehouse:
         finally:
             if row is not None:
                 conn.execute("SET checkpoint_threshold = ?", [row[0]])
-            conn.execute("CHECKPOINT")
 
     def close(self) -> None:
         """Close the file."""

@@ -9,6 +9,7 @@ store must leave the same tables as a full build from scratch.
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,36 @@ def test_refresh_recomputes_the_screening_facts_of_changed_patients_only(
     scratch = Warehouse(tmp_path / "fresh.duckdb", None)
     build(plan, StoreSource(store), scratch.engine, scratch, as_of=AS_OF)
     assert snapshot(warehouse) == snapshot(scratch)
+
+
+def test_a_failed_refresh_keeps_the_watermark_and_the_next_one_catches_up(
+    tmp_path: Path, fhir_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = fhir_store
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet")
+    plan = plan_build()
+    build(plan, StoreSource(store), warehouse.engine, warehouse, as_of=AS_OF)
+    conn = warehouse.connection
+    threshold = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    watermark = warehouse.state("watermark")
+    with store.session(write=True) as session:
+        session.put({"resourceType": "Patient", "id": "p3", "gender": "other"})
+        session.delete("Condition", "c2")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importlib.import_module("carehub.warehouse.refresh"), "_publish", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
+    # the views changed, but the refresh did not finish: it is not recorded as done
+    assert warehouse.state("watermark") == watermark
+    after = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    assert after == threshold, "automatic checkpoints are held back only during a refresh"
+    monkeypatch.undo()
+    result = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
+    assert result.changed["Patient"] == 1 and result.deleted["Condition"] == 1
+    scratch = Warehouse(tmp_path / "fresh.duckdb", None)
+    build(plan, StoreSource(store), scratch.engine, scratch, as_of=AS_OF)
+    assert snapshot(warehouse) == snapshot(scratch)
+    assert warehouse.tables()["patients"].rows == scratch.tables()["patients"].rows

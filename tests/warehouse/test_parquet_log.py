@@ -58,6 +58,11 @@ def change(conn: duckdb.DuckDBPyConnection, sql: str, keys: list[str]) -> str:
     return " UNION ALL ".join(f"SELECT '{k}'" for k in keys)
 
 
+def current(keys: str) -> str:
+    """The rows of table ``t`` now, of the keys ``keys`` selects."""
+    return f"SELECT * FROM t WHERE k IN ({keys})"
+
+
 def test_merged_reads_follow_updates_deletes_and_inserts(
     table: tuple[duckdb.DuckDBPyConnection, Path],
 ) -> None:
@@ -70,12 +75,12 @@ def test_merged_reads_follow_updates_deletes_and_inserts(
     )
     # 'd' is new: its rows are written, no older rows of it are replaced
     replaced = "SELECT 'a' UNION ALL SELECT 'b'"
-    assert append_changes(conn, "t", folder, "k", keys, replaced, compact_share=10)
+    assert append_changes(conn, folder, "k", current(keys), replaced, compact_share=10)
     assert rows(conn, live_sql(folder)) == rows(conn, "SELECT * FROM t")
     keys = change(
         conn, "DELETE FROM t WHERE k IN ('a'); INSERT INTO t VALUES ('a', 7, 'again')", ["a", "zz"]
     )
-    assert append_changes(conn, "t", folder, "k", keys, keys, compact_share=10)
+    assert append_changes(conn, folder, "k", current(keys), keys, compact_share=10)
     assert rows(conn, live_sql(folder)) == rows(conn, "SELECT * FROM t")
     log = read_log(folder)
     assert log is not None and log.base_rows == 4
@@ -91,11 +96,13 @@ def test_changes_beyond_the_share_are_refused_and_nothing_is_written(
     conn, folder = table
     keys = change(conn, "DELETE FROM t WHERE k = 'c'", ["c"])
     # one key against four base rows is 25 %: above a 20 % share
-    assert not append_changes(conn, "t", folder, "k", keys, keys, compact_share=0.2)
+    assert not append_changes(conn, folder, "k", current(keys), keys, compact_share=0.2)
     assert not (folder / CHANGES).exists()
-    assert append_changes(conn, "t", folder, "k", keys, keys, compact_share=0.25)
+    assert append_changes(conn, folder, "k", current(keys), keys, compact_share=0.25)
     assert rows(conn, live_sql(folder)) == rows(conn, "SELECT * FROM t")
-    assert not append_changes(conn, "t", folder, "v", keys, keys, compact_share=10), "key mismatch"
+    assert not append_changes(conn, folder, "v", current(keys), keys, compact_share=10), (
+        "key mismatch"
+    )
 
 
 def test_a_folder_without_base_or_with_too_many_generations_is_rewritten(
@@ -103,14 +110,14 @@ def test_a_folder_without_base_or_with_too_many_generations_is_rewritten(
 ) -> None:
     conn, folder = table
     assert not append_changes(
-        conn, "t", tmp_path / "empty", "k", "SELECT 'a'", "SELECT 'a'", compact_share=10
+        conn, tmp_path / "empty", "k", current("SELECT 'a'"), "SELECT 'a'", compact_share=10
     )
     for _ in range(MAX_GENERATIONS):
         assert append_changes(
-            conn, "t", folder, "k", "SELECT 'a'", "SELECT 'a'", compact_share=1000
+            conn, folder, "k", current("SELECT 'a'"), "SELECT 'a'", compact_share=1000
         )
     assert not append_changes(
-        conn, "t", folder, "k", "SELECT 'a'", "SELECT 'a'", compact_share=1000
+        conn, folder, "k", current("SELECT 'a'"), "SELECT 'a'", compact_share=1000
     )
     assert rows(conn, live_sql(folder)) == rows(conn, "SELECT * FROM t")
 
@@ -120,7 +127,7 @@ def test_files_of_an_uncommitted_generation_are_not_read(
 ) -> None:
     conn, folder = table
     keys = change(conn, "UPDATE t SET v = 9 WHERE k = 'b'", ["b"])
-    assert append_changes(conn, "t", folder, "k", keys, keys, compact_share=10)
+    assert append_changes(conn, folder, "k", current(keys), keys, compact_share=10)
     expected = rows(conn, "SELECT * FROM t")
     # a refresh that died after writing its files but before the manifest
     changes = folder / CHANGES

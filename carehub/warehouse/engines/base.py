@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
@@ -104,6 +104,7 @@ class Engine:
     def __init__(self) -> None:
         self._names = 0
         self._sql: dict[tuple[int, str], tuple[exp.Expression, str]] = {}
+        self._transpiled: dict[Hashable, str] = {}
 
     # ----------------------------------------------------------------- SQL
 
@@ -190,6 +191,17 @@ WHERE r.resource_type = 'Patient'
     def transpile(self, tree: exp.Expression) -> str:
         """A sqlglot tree (a mart query) in this engine's SQL."""
         return self.lower(tree).sql(dialect=self.dialect)
+
+    def transpile_once(self, key: Hashable, make: Callable[[], exp.Expression]) -> str:
+        """:meth:`transpile` of the tree ``make()`` builds, remembered under ``key``.
+
+        ``key`` must name everything the tree depends on (a mart's SQL, the
+        build date...): later calls with an equal key reuse the text.
+        """
+        text = self._transpiled.get(key)
+        if text is None:
+            text = self._transpiled[key] = self.transpile(make())
+        return text
 
     def create_table(self, name: str, sql: str) -> int:
         """Materialise query ``sql`` as relation ``name``; returns its row count."""

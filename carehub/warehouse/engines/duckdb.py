@@ -116,6 +116,7 @@ class DuckDBEngine(Engine):
         self.database = str(database)
         self.threads = threads
         self._connection = connection
+        self._views: set[str] = set()
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -192,6 +193,7 @@ class DuckDBEngine(Engine):
         self, table: str, files: Sequence[str], resource_type: str | None = None
     ) -> int | None:
         if resource_type is None or not files:
+            self.drop(table)
             self.create_source(table)
             return self.append_ndjson(table, files)
         self.connection.execute(
@@ -200,6 +202,7 @@ class DuckDBEngine(Engine):
             "json_extract_string(json, '$.id') AS id, json AS resource "
             f"FROM read_json_objects({_literal_list(files)}, format = 'newline_delimited')"
         )
+        self._views.add(table)
         return None
 
     def append_ndjson(self, table: str, files: Sequence[str]) -> int:
@@ -256,11 +259,10 @@ class DuckDBEngine(Engine):
         )
 
     def drop(self, name: str) -> None:
-        row = self.connection.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        kind = "VIEW" if row and row[0] == "VIEW" else "TABLE"
+        # the engine's only views are the staged NDJSON of load_ndjson
+        kind = "VIEW" if name in self._views else "TABLE"
         self.connection.execute(f"DROP {kind} IF EXISTS {quote(name)}")
+        self._views.discard(name)
 
     def close(self) -> None:
         if self._connection is not None:
