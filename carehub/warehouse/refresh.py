@@ -8,17 +8,21 @@ started. A refresh asks the source for the resources changed at or after it
 (``meta.lastUpdated``) and for the ids deleted since, then, per resource
 type and in one DuckDB transaction: deletes every row those resources had
 (each view table keeps the source resource id in ``_resource_id``) and
-inserts the rows of their new versions. Marts that read a changed view are
-brought up to date: a mart split into groups (``group_key``: one resource's
-rows, one patient's values of one code) has the groups of the changed rows,
-before and after, recomputed (:mod:`carehub.warehouse.refresh_marts`);
-others are recomputed whole. The Parquet folder of a table
-updated in place gets a change generation (the rows of the changed keys and
-the keys they replace, :mod:`carehub.warehouse.parquet_log`) until its changes
-outgrow a share of it, when it is rewritten whole; rebuilt and recomputed
-tables are written whole. A view whose
-definition changed since it was built (or that is new) is rebuilt from all
-resources of its type. Refresh runs on the warehouse's DuckDB file.
+inserts the rows of their new versions. Resource types are refreshed
+several at once, each on its own connection
+(:mod:`carehub.warehouse.refresh_types`). Marts that read a changed view are
+then brought up to date: a mart split into groups (``group_key``: one
+resource's rows, one patient's values of one code) has the groups of the
+changed rows, before and after, recomputed
+(:mod:`carehub.warehouse.refresh_marts`); others are recomputed whole. The
+Parquet folder of a table updated in place gets a change generation (the
+rows of the changed keys and the keys they replace,
+:mod:`carehub.warehouse.parquet_log`) until its changes outgrow a share of
+it, when it is rewritten whole; rebuilt and recomputed tables are written
+whole. A view whose definition changed since it was built (or that is new)
+is rebuilt from all resources of its type. Refresh runs on the warehouse's
+DuckDB file; the watermark moves only when every step succeeded, so a failed
+refresh is simply run again.
 """
 
 from __future__ import annotations
@@ -32,25 +36,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carehub.errors import Conflict
-from carehub.warehouse.build import (
-    BuildPlan,
-    PlannedView,
-    Progress,
-    stage_name,
-    write_ndjson,
-)
-from carehub.warehouse.engines.duckdb import quote
+from carehub.warehouse.build import BuildPlan, PlannedView, Progress
 from carehub.warehouse.marts import Mart
 from carehub.warehouse.refresh_marts import (
-    KeyedChange,
-    groups_name,
-    inserted_name,
+    close_scratch,
+    drop_working_tables,
     mart_change,
+    open_scratch,
     replace_rows,
-    replaced_name,
-    touched_name,
-    view_change,
-    view_keeps,
+)
+from carehub.warehouse.refresh_types import (
+    TypeResult,
+    TypeTask,
+    by_size,
+    publish_table,
+    refresh_types,
 )
 from carehub.warehouse.sources import FhirSource
 from carehub.warehouse.store import TableInfo, Warehouse, definition_hash, now_instant
@@ -69,6 +69,14 @@ class RefreshReport:
     """Per table, how its Parquet folder was brought up to date (``appended``/``rewritten``)."""
     watermark: str = ""
     seconds: float = 0.0
+
+    def add(self, result: TypeResult) -> None:
+        """Take in what the refresh of one resource type did."""
+        self.changed[result.resource_type] = result.changed
+        self.deleted[result.resource_type] = result.deleted
+        self.rebuilt.extend(result.rebuilt)
+        self.updated.extend(result.updated)
+        self.parquet.update(result.parquet)
 
 
 def _quiet(stage: str, name: str, rows: int) -> None:
@@ -104,171 +112,80 @@ def refresh(
     if since is None:
         raise Conflict("the warehouse has not been built yet; run `carehub warehouse build`")
     report = RefreshReport(watermark=now_instant())
-    engine = warehouse.engine
     tables = warehouse.tables()
-    stale = stale_views(plan, tables)
+    stale = frozenset(stale_views(plan, tables))
     by_type: dict[str, list[PlannedView]] = defaultdict(list)
     for planned in plan.views:
         by_type[planned.view.resource].append(planned)
-    run = _Run(warehouse, plan, report, tell)
+    tasks = [
+        TypeTask(name, tuple(views), since, stale, report.watermark)
+        for name, views in by_type.items()
+    ]
+    records: list[TableInfo] = []
+    conn = warehouse.connection
     with warehouse.held_checkpoints():
-        _apply_changes(run, source, by_type, since, stale)
-        touched = set(report.rebuilt) | set(report.updated)
-        mart_changes: dict[str, KeyedChange | None] = {}
+        open_scratch(conn, plan)
         try:
+            with tempfile.TemporaryDirectory(prefix="carehub-refresh-") as tmp:
+                results = refresh_types(
+                    warehouse,
+                    plan,
+                    source,
+                    by_size(tasks, lambda t: len(t.views)),
+                    Path(tmp),
+                    tell,
+                )
+            for result in sorted(results, key=lambda r: r.resource_type):
+                report.add(result)
+                records.extend(result.records)
+            touched = set(report.rebuilt) | set(report.updated)
             for mart in plan.marts:
                 if touched & set(mart.depends_on):
-                    mart_changes[mart.name] = _refresh_mart(run, mart, tables, as_of)
-            _publish(warehouse, plan, report, mart_changes, tell)
+                    records.append(_refresh_mart(warehouse, mart, tables, report, as_of, tell))
         finally:
-            for resource_type in by_type:
-                engine.drop(touched_name(resource_type))
-            for name in [*report.updated, *mart_changes]:
-                engine.drop(replaced_name(name))
-                engine.drop(inserted_name(name))
-            for name in mart_changes:
-                engine.drop(groups_name(name))
+            close_scratch(conn)
     # one commit after the held checkpoints: DuckDB checkpoints here if its log outgrew the limit
     with warehouse.transaction():
-        warehouse.record(*run.records)
+        warehouse.record(*records)
         warehouse.set_state("watermark", report.watermark)
     report.seconds = time.perf_counter() - started
     return report
 
 
-@dataclass(slots=True)
-class _Run:
-    """One refresh under way: where it writes, what it plans and what it has done."""
-
-    warehouse: Warehouse
-    plan: BuildPlan
-    report: RefreshReport
-    tell: Progress
-    records: list[TableInfo] = field(default_factory=list)
-    """Bookkeeping of the tables refreshed, stored together at the end."""
-
-    def record(
-        self, name: str, kind: str, resource_type: str | None, rows: int, digest: str
-    ) -> None:
-        self.records.append(
-            TableInfo(name, kind, resource_type, rows, self.report.watermark, digest)
-        )
-
-
-def _apply_changes(
-    run: _Run,
-    source: FhirSource,
-    by_type: dict[str, list[PlannedView]],
-    since: str,
-    stale: set[str],
-) -> None:
-    """Fetch each type's changes since ``since`` and apply them to the views over it."""
-    warehouse, report, tell = run.warehouse, run.report, run.tell
-    engine = warehouse.engine
-    with tempfile.TemporaryDirectory(prefix="carehub-refresh-") as tmp:
-        for resource_type, views in sorted(by_type.items()):
-            full = any(v.name in stale for v in views)
-            path = Path(tmp) / f"{resource_type}.ndjson"
-            changed = write_ndjson(path, source.resources(resource_type, None if full else since))
-            deleted = [] if full else sorted(set(source.deleted(resource_type, since)))
-            report.changed[resource_type] = changed
-            report.deleted[resource_type] = len(deleted)
-            tell("changes", resource_type, changed + len(deleted))
-            if not (changed or deleted or full):
-                continue
-            stage = stage_name(resource_type)
-            engine.load_ndjson(stage, [str(path)] if changed else [], resource_type)
-            try:
-                _apply(run, views, stage, deleted, stale)
-            finally:
-                engine.drop(stage)
-
-
 def _refresh_mart(
-    run: _Run, mart: Mart, tables: dict[str, TableInfo], as_of: datetime.date | None
-) -> KeyedChange | None:
-    """Bring a mart up to date: in place when its rows follow resources or groups.
+    warehouse: Warehouse,
+    mart: Mart,
+    tables: dict[str, TableInfo],
+    report: RefreshReport,
+    as_of: datetime.date | None,
+    tell: Progress,
+) -> TableInfo:
+    """Bring a mart and its Parquet folder up to date: in place when it is split into groups.
 
     A mart with a ``group_key`` gets the groups of the changed source rows,
     before and after the change, recomputed; any other mart, or one reading
-    a rebuilt view, is recomputed whole. Returns how it changed when
-    updated in place (``None`` when recomputed whole).
+    a rebuilt view, is recomputed whole. Returns its bookkeeping.
     """
-    warehouse, plan, report = run.warehouse, run.plan, run.report
     engine = warehouse.engine
     day = as_of or datetime.date.today()
-    in_place = mart.name in tables and not set(report.rebuilt) & set(mart.depends_on)
-    planned = mart_change(warehouse, plan, mart, report.updated, day) if in_place else None
-    if planned is not None:
-        change, insert_sql = planned
-        with warehouse.transaction():
-            replace_rows(warehouse, mart.name, change, insert_sql, mart.group_key)
-        rows = engine.count(mart.name)
+    in_place = (
+        bool(mart.group_key)
+        and mart.name in tables
+        and not set(report.rebuilt) & set(mart.depends_on)
+    )
+    if in_place:
+        change, insert_sql = mart_change(engine, mart, day)
+        try:
+            with warehouse.transaction() as conn:
+                replace_rows(conn, mart.name, change, insert_sql, mart.group_key)
+            rows = engine.count(mart.name)
+            publish_table(warehouse, engine, mart.name, change.key, report.parquet, tell)
+        finally:
+            drop_working_tables(engine, [mart.name])
     else:
-        rows = engine.create_table(
-            mart.name,
-            engine.transpile_once(("mart", mart.sql, day), functools.partial(mart.query, day)),
-        )
+        sql = engine.transpile_once(("mart", mart.sql, day), functools.partial(mart.query, day))
+        rows = engine.create_table(mart.name, sql)
+        publish_table(warehouse, engine, mart.name, None, report.parquet, tell)
     report.marts.append(mart.name)
-    run.record(mart.name, "mart", None, rows, definition_hash(mart.sql))
-    run.tell("mart", mart.name, rows)
-    return planned[0] if planned is not None else None
-
-
-def _publish(
-    warehouse: Warehouse,
-    plan: BuildPlan,
-    report: RefreshReport,
-    mart_changes: dict[str, KeyedChange | None],
-    tell: Progress,
-) -> None:
-    """Bring the Parquet folders of the changed tables up to date.
-
-    Tables updated in place get a change generation (or are rewritten when
-    their changes have grown too large); rebuilt and recomputed ones are
-    written whole.
-    """
-    resource_of = {v.name: v.view.resource for v in plan.views}
-    changes: dict[str, KeyedChange | None] = {
-        name: view_change(name, resource_of[name]) for name in report.updated
-    }
-    changes.update({name: None for name in report.rebuilt})
-    changes.update(mart_changes)
-    for name in sorted(changes):
-        change = changes[name]
-        if change is None:
-            warehouse.export_parquet(name)
-            done = "rewritten" if warehouse.table_folder(name) is not None else ""
-        else:
-            replaced = f"SELECT DISTINCT {change.key} FROM {replaced_name(name)}"
-            rows = f"SELECT * FROM {inserted_name(name)}"
-            done = warehouse.export_changes(name, change.key, rows, replaced)
-        if done:
-            report.parquet[name] = done
-            tell("publish", name, 0)
-
-
-def _apply(
-    run: _Run, views: list[PlannedView], stage: str, deleted: list[str], stale: set[str]
-) -> None:
-    """Replace the rows of changed and deleted resources in the views over one type."""
-    warehouse, report = run.warehouse, run.report
-    engine = warehouse.engine
-    with warehouse.transaction() as conn:
-        touched = touched_name(views[0].view.resource)
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT id FROM {quote(stage)}")
-        if deleted:
-            conn.executemany(f"INSERT INTO {touched} VALUES (?)", [(i,) for i in deleted])
-        for planned in views:
-            sql = engine.sql(planned.compiled, stage)
-            if planned.name in stale:
-                rows = engine.create_table(planned.name, sql)
-                report.rebuilt.append(planned.name)
-            else:
-                change = view_change(planned.name, planned.view.resource)
-                keep = view_keeps(run.plan, planned.name)
-                replace_rows(warehouse, planned.name, change, sql, keep)
-                rows = engine.count(planned.name)
-                report.updated.append(planned.name)
-            run.record(planned.name, "view", planned.view.resource, rows, planned.hash)
-            run.tell("view", planned.name, rows)
+    tell("mart", mart.name, rows)
+    return TableInfo(mart.name, "mart", None, rows, report.watermark, definition_hash(mart.sql))

@@ -8,10 +8,15 @@ temporary table (:func:`touched_name`). A table is then updated in place by
 described by. For a view the key is the source resource id; for a mart with
 a ``group_key`` the group value (:func:`~carehub.warehouse.marts.group_value`),
 the groups being those of the touched resources' rows before and after the
-change. Before deleting,
-the rows being replaced are kept in a temporary table
-(:func:`replaced_name`), which later steps read (a mart's groups, the keys
-a Parquet change generation supersedes).
+change. The key columns of the rows being replaced are kept in a temporary
+table (:func:`replaced_name`) and the inserted rows in another
+(:func:`inserted_name`); later steps read them (the keys a Parquet change
+generation supersedes, and its rows).
+
+Resource types are refreshed on several connections at once, so the groups
+a type's changes touch are added to a table of the scratch schema
+(:data:`SCRATCH`, :func:`groups_name`) that the mart step, on another
+connection, reads once they are committed.
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
+
 from carehub.warehouse.build import KEY_COLUMN, BuildPlan
-from carehub.warehouse.engines.duckdb import quote
+from carehub.warehouse.engines.duckdb import DuckDBEngine, quote
 from carehub.warehouse.marts import Mart, group_value
-from carehub.warehouse.store import Warehouse
+
+SCRATCH = "_carehub_refresh"
+"""The schema of a refresh's shared working tables (dropped when it ends)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +54,7 @@ def touched_name(resource_type: str) -> str:
 
 
 def replaced_name(table: str) -> str:
-    """The temporary table of the rows a refresh replaced in ``table``.
+    """The temporary table of the key columns of the rows a refresh replaced in ``table``.
 
     >>> replaced_name("vitals")
     '_replaced_vitals'
@@ -63,12 +72,12 @@ def inserted_name(table: str) -> str:
 
 
 def groups_name(mart: str) -> str:
-    """The temporary table of the groups a refresh recomputes in ``mart``.
+    """The scratch table of the groups a refresh recomputes in ``mart`` (column ``g``).
 
     >>> groups_name("screening_facts")
-    '_groups_screening_facts'
+    '_carehub_refresh.groups_screening_facts'
     """
-    return f"_groups_{mart}"
+    return f"{SCRATCH}.groups_{mart}"
 
 
 def view_change(view: str, resource_type: str) -> KeyedChange:
@@ -81,7 +90,7 @@ def view_change(view: str, resource_type: str) -> KeyedChange:
 
 
 def replace_rows(
-    warehouse: Warehouse,
+    conn: duckdb.DuckDBPyConnection,
     table: str,
     change: KeyedChange,
     insert_sql: str,
@@ -94,7 +103,7 @@ def replace_rows(
     rows (every current row of a changed key) in :func:`inserted_name`'s, so
     later steps read them without scanning ``table``.
     """
-    conn, name = warehouse.connection, quote(table)
+    name = quote(table)
     where = f"WHERE ({change.key}) IN ({change.changed_sql})"
     columns = ", ".join(quote(c) for c in dict.fromkeys(keep))
     inserted = inserted_name(table)
@@ -109,28 +118,76 @@ def replace_rows(
     conn.execute(f"INSERT INTO {name} SELECT * FROM {inserted}")
 
 
-def mart_change(
-    warehouse: Warehouse, plan: BuildPlan, mart: Mart, updated: list[str], day: datetime.date
-) -> tuple[KeyedChange, str] | None:
-    """How ``mart`` can be updated in place, and the query of its new rows for the changed keys.
+def drop_working_tables(engine: DuckDBEngine, tables: Sequence[str]) -> None:
+    """Drop the replaced and inserted rows kept for ``tables`` on ``engine``'s connection."""
+    for table in tables:
+        engine.drop(replaced_name(table))
+        engine.drop(inserted_name(table))
 
-    ``updated`` lists the views updated in place by this refresh (their
-    replaced rows are kept). ``None`` when the mart has no group key (it is
-    then recomputed whole).
+
+def grouped_marts(plan: BuildPlan) -> list[Mart]:
+    """The marts of ``plan`` that a refresh updates group by group.
+
+    >>> grouped_marts(BuildPlan((), ()))
+    []
     """
-    engine = warehouse.engine
-    if mart.group_key:
-        groups = _changed_groups(warehouse, plan, mart, updated)
-        key = engine.transpile_once(
-            ("group", mart.group_key), functools.partial(group_value, mart.group_key)
+    return [mart for mart in plan.marts if mart.group_key]
+
+
+def open_scratch(conn: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
+    """Create the scratch schema with an empty groups table per grouped mart (committed).
+
+    A scratch schema left by a refresh that died is replaced.
+    """
+    conn.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+    conn.execute(f"CREATE SCHEMA {SCRATCH}")
+    for mart in grouped_marts(plan):
+        conn.execute(f"CREATE TABLE {groups_name(mart.name)} (g VARCHAR)")
+
+
+def close_scratch(conn: duckdb.DuckDBPyConnection) -> None:
+    """Drop the scratch schema and everything in it."""
+    conn.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+
+
+def add_groups(engine: DuckDBEngine, plan: BuildPlan, view: str) -> None:
+    """Add the groups of the grouped marts over ``view`` that its replaced rows touched.
+
+    A group is touched when a changed or deleted resource had rows in it
+    before the refresh (the view's replaced rows) or has rows in it now (its
+    inserted rows). Runs in the caller's transaction, after
+    :func:`replace_rows` of ``view``.
+    """
+    for mart in grouped_marts(plan):
+        if view not in mart.depends_on:
+            continue
+        columns = mart.source_columns(view)
+        group = engine.transpile_once(("group", columns), functools.partial(group_value, columns))
+        engine.connection.execute(
+            f"INSERT INTO {groups_name(mart.name)} "
+            f"SELECT {group} FROM {replaced_name(view)} "
+            f"UNION SELECT {group} FROM {inserted_name(view)}"
         )
-        change = KeyedChange(key, f"SELECT g FROM {groups}")
-        query = engine.transpile_once(
-            ("groups", mart, tuple(sorted(mart.group_sources.items())), day, groups),
-            functools.partial(mart.query_for_groups, day, groups),
-        )
-        return change, query
-    return None
+
+
+def mart_change(engine: DuckDBEngine, mart: Mart, day: datetime.date) -> tuple[KeyedChange, str]:
+    """How grouped ``mart`` changes in place, and the query of its rows for the changed groups.
+
+    The groups are those :func:`add_groups` collected.
+
+    Raises:
+        Incorrect: the mart has no group key.
+    """
+    groups = groups_name(mart.name)
+    key = engine.transpile_once(
+        ("group", mart.group_key), functools.partial(group_value, mart.group_key)
+    )
+    change = KeyedChange(key, f"SELECT DISTINCT g FROM {groups}")
+    query = engine.transpile_once(
+        ("groups", mart, tuple(sorted(mart.group_sources.items())), day, groups),
+        functools.partial(mart.query_for_groups, day, groups),
+    )
+    return change, query
 
 
 def view_keeps(plan: BuildPlan, view: str) -> tuple[str, ...]:
@@ -140,33 +197,7 @@ def view_keeps(plan: BuildPlan, view: str) -> tuple[str, ...]:
     ('_resource_id',)
     """
     columns = [KEY_COLUMN]
-    for mart in plan.marts:
-        if mart.group_key and view in mart.depends_on:
+    for mart in grouped_marts(plan):
+        if view in mart.depends_on:
             columns.extend(mart.source_columns(view))
     return tuple(dict.fromkeys(columns))
-
-
-def _changed_groups(warehouse: Warehouse, plan: BuildPlan, mart: Mart, updated: list[str]) -> str:
-    """Fill a temporary table (column ``g``) with the groups of ``mart`` a refresh touched.
-
-    A group is touched when a changed or deleted resource had rows in it
-    before the refresh (the view's replaced rows) or has rows in it now (its
-    inserted rows).
-    Returns the table's name.
-    """
-    engine = warehouse.engine
-    parts = []
-    for planned in plan.views:
-        if planned.name in mart.depends_on and planned.name in updated:
-            columns = mart.source_columns(planned.name)
-            group = engine.transpile_once(
-                ("group", columns), functools.partial(group_value, columns)
-            )
-            parts.append(f"SELECT {group} AS g FROM {replaced_name(planned.name)}")
-            parts.append(f"SELECT {group} AS g FROM {inserted_name(planned.name)}")
-    name = groups_name(mart.name)
-    union = " UNION ALL ".join(parts) or "SELECT CAST(NULL AS VARCHAR) AS g WHERE false"
-    warehouse.connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT g FROM ({union})"
-    )
-    return name

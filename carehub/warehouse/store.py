@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,18 @@ def now_instant() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@contextlib.contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB transaction on ``conn``: committed after the block, rolled back if it raises."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class Warehouse:
     """A warehouse on disk.
 
@@ -73,6 +86,8 @@ class Warehouse:
         threads: DuckDB worker threads.
         compact_share: how large a table's Parquet change files may grow, as a
             share of its base rows, before a refresh rewrites the table whole.
+        refresh_workers: resource types a refresh updates at once, each on its
+            own DuckDB connection (``None``: the CPU count, at most 4).
     """
 
     def __init__(
@@ -82,8 +97,10 @@ class Warehouse:
         *,
         threads: int | None = None,
         compact_share: float = DEFAULT_COMPACT_SHARE,
+        refresh_workers: int | None = None,
     ) -> None:
         self.path = Path(path)
+        self.refresh_workers = max(1, refresh_workers or min(4, os.cpu_count() or 1))
         self.parquet_dir = Path(parquet_dir) if parquet_dir is not None else None
         self.threads = threads
         self.compact_share = compact_share
@@ -157,7 +174,14 @@ class Warehouse:
         )
         return self.engine.count(name)
 
-    def export_changes(self, name: str, key: str, rows_sql: str, replaced_sql: str) -> str:
+    def export_changes(
+        self,
+        name: str,
+        key: str,
+        rows_sql: str,
+        replaced_sql: str,
+        engine: DuckDBEngine | None = None,
+    ) -> str:
         """Bring table ``name``'s Parquet folder up to date after the rows of some keys changed.
 
         ``rows_sql`` selects the current rows of the keys (expression ``key``)
@@ -166,35 +190,29 @@ class Warehouse:
         the folder's changes would outgrow ``compact_share`` of its base (see
         :func:`~carehub.warehouse.parquet_log.append_changes`). Returns what it
         did: ``"appended"``, ``"rewritten"`` or ``""`` (no Parquet folder).
+        ``engine``: the engine (connection) to work on, by default the
+        warehouse's own.
         """
         folder = self.table_folder(name)
         if folder is None:
             return ""
+        conn = (engine or self.engine).connection
         if append_changes(
-            self.connection, folder, key, rows_sql, replaced_sql, compact_share=self.compact_share
+            conn, folder, key, rows_sql, replaced_sql, compact_share=self.compact_share
         ):
             return "appended"
-        self.export_parquet(name)
+        self.export_parquet(name, engine)
         return "rewritten"
 
-    def export_parquet(self, name: str) -> None:
+    def export_parquet(self, name: str, engine: DuckDBEngine | None = None) -> None:
         """Write table ``name`` to its Parquet folder (no-op without a Parquet folder)."""
         folder = self.table_folder(name)
         if folder is not None:
-            self.engine.write_parquet(name, str(folder))
+            (engine or self.engine).write_parquet(name, str(folder))
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB transaction on the warehouse file: committed after the block, rolled back
-        if it raises."""
-        conn = self.connection
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def transaction(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A transaction on the warehouse's connection (see :func:`transaction`)."""
+        return transaction(self.connection)
 
     @contextlib.contextmanager
     def held_checkpoints(self) -> Iterator[None]:

@@ -106,11 +106,12 @@ def test_spark_build_makes_the_same_tables(
             assert a == pytest.approx(b) if name == "labs" else a == b, name
 
 
+@pytest.mark.parametrize("workers", [1, 3], ids=["one-type-at-a-time", "types-in-parallel"])
 def test_refresh_applies_updates_creations_and_deletions(
-    tmp_path: Path, fhir_store: SqliteStore
+    tmp_path: Path, fhir_store: SqliteStore, workers: int
 ) -> None:
     store = fhir_store
-    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet")
+    warehouse = Warehouse(tmp_path / "w.duckdb", tmp_path / "parquet", refresh_workers=workers)
     plan = plan_build()
     build(plan, StoreSource(store), warehouse.engine, warehouse, as_of=AS_OF)
     before = snapshot(warehouse)
@@ -209,13 +210,16 @@ def test_a_failed_refresh_keeps_the_watermark_and_the_next_one_catches_up(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importlib.import_module("carehub.warehouse.refresh"), "_publish", broken)
+    module = importlib.import_module("carehub.warehouse.refresh")
+    monkeypatch.setattr(module, "_refresh_mart", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
     # the views changed, but the refresh did not finish: it is not recorded as done
     assert warehouse.state("watermark") == watermark
     after = conn.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
     assert after == threshold, "automatic checkpoints are held back only during a refresh"
+    scratch_left = "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = '_carehub_refresh'"
+    assert conn.execute(scratch_left).fetchone() == (0,)
     monkeypatch.undo()
     result = refresh(plan, StoreSource(store), warehouse, as_of=AS_OF)
     assert result.changed["Patient"] == 1 and result.deleted["Condition"] == 1

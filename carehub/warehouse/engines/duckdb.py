@@ -127,6 +127,19 @@ class DuckDBEngine(Engine):
                 self._connection.execute(f"SET threads = {int(self.threads)}")
         return self._connection
 
+    def on_cursor(self) -> DuckDBEngine:
+        """An engine on a new connection to the same database, for another thread.
+
+        It shares this engine's compiled SQL; its temporary tables and views
+        are its own. Close it when done.
+        """
+        other = DuckDBEngine(
+            self.database, threads=self.threads, connection=self.connection.cursor()
+        )
+        other._sql = self._sql
+        other._transpiled = self._transpiled
+        return other
+
     def lower(self, tree: exp.Expression) -> exp.Expression:
         return super().lower(read_members_once(tree.copy()))
 
