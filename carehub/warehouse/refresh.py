@@ -37,6 +37,7 @@ from pathlib import Path
 
 from carehub.errors import Conflict
 from carehub.warehouse.build import BuildPlan, PlannedView, Progress
+from carehub.warehouse.engines.duckdb import DuckDBEngine
 from carehub.warehouse.marts import Mart
 from carehub.warehouse.refresh_marts import (
     close_scratch,
@@ -49,11 +50,18 @@ from carehub.warehouse.refresh_types import (
     TypeResult,
     TypeTask,
     by_size,
+    on_connections,
     publish_table,
     refresh_types,
 )
 from carehub.warehouse.sources import FhirSource
-from carehub.warehouse.store import TableInfo, Warehouse, definition_hash, now_instant
+from carehub.warehouse.store import (
+    TableInfo,
+    Warehouse,
+    definition_hash,
+    now_instant,
+    transaction,
+)
 
 
 @dataclass(slots=True)
@@ -77,6 +85,14 @@ class RefreshReport:
         self.rebuilt.extend(result.rebuilt)
         self.updated.extend(result.updated)
         self.parquet.update(result.parquet)
+
+
+@dataclass(frozen=True, slots=True)
+class MartResult:
+    """What the refresh of one mart did: its bookkeeping, and how its Parquet folder changed."""
+
+    info: TableInfo
+    parquet: dict[str, str]
 
 
 def _quiet(stage: str, name: str, rows: int) -> None:
@@ -139,9 +155,8 @@ def refresh(
                 report.add(result)
                 records.extend(result.records)
             touched = set(report.rebuilt) | set(report.updated)
-            for mart in plan.marts:
-                if touched & set(mart.depends_on):
-                    records.append(_refresh_mart(warehouse, mart, tables, report, as_of, tell))
+            marts = [mart for mart in plan.marts if touched & set(mart.depends_on)]
+            records.extend(_refresh_marts(warehouse, marts, tables, report, as_of, tell))
         finally:
             close_scratch(conn)
     # one commit after the held checkpoints: DuckDB checkpoints here if its log outgrew the limit
@@ -152,40 +167,64 @@ def refresh(
     return report
 
 
-def _refresh_mart(
+def _refresh_marts(
     warehouse: Warehouse,
-    mart: Mart,
+    marts: list[Mart],
     tables: dict[str, TableInfo],
     report: RefreshReport,
     as_of: datetime.date | None,
     tell: Progress,
-) -> TableInfo:
+) -> list[TableInfo]:
+    """Bring ``marts`` up to date, several at once on their own connections; their bookkeeping.
+
+    Marts write only their own table and read views already committed.
+    """
+    day = as_of or datetime.date.today()
+    rebuilt = frozenset(report.rebuilt)
+
+    def one(mart: Mart, engine: DuckDBEngine) -> MartResult:
+        exists = mart.name in tables
+        return _refresh_mart(warehouse, engine, mart, exists, rebuilt, day, report.watermark, tell)
+
+    # the mart reading the most views first: it takes the longest
+    ordered = sorted(marts, key=lambda m: (-len(m.depends_on), m.name))
+    results = sorted(on_connections(warehouse, ordered, one), key=lambda r: r.info.name)
+    for result in results:
+        report.marts.append(result.info.name)
+        report.parquet.update(result.parquet)
+    return [r.info for r in results]
+
+
+def _refresh_mart(
+    warehouse: Warehouse,
+    engine: DuckDBEngine,
+    mart: Mart,
+    exists: bool,
+    rebuilt: frozenset[str],
+    day: datetime.date,
+    watermark: str,
+    tell: Progress,
+) -> MartResult:
     """Bring a mart and its Parquet folder up to date: in place when it is split into groups.
 
     A mart with a ``group_key`` gets the groups of the changed source rows,
-    before and after the change, recomputed; any other mart, or one reading
-    a rebuilt view, is recomputed whole. Returns its bookkeeping.
+    before and after the change, recomputed; any other mart, one reading a
+    rebuilt view (in ``rebuilt``) or one not built yet is recomputed whole.
     """
-    engine = warehouse.engine
-    day = as_of or datetime.date.today()
-    in_place = (
-        bool(mart.group_key)
-        and mart.name in tables
-        and not set(report.rebuilt) & set(mart.depends_on)
-    )
-    if in_place:
+    done: dict[str, str] = {}
+    if mart.group_key and exists and not rebuilt & set(mart.depends_on):
         change, insert_sql = mart_change(engine, mart, day)
         try:
-            with warehouse.transaction() as conn:
+            with transaction(engine.connection) as conn:
                 replace_rows(conn, mart.name, change, insert_sql, mart.group_key)
             rows = engine.count(mart.name)
-            publish_table(warehouse, engine, mart.name, change.key, report.parquet, tell)
+            publish_table(warehouse, engine, mart.name, change.key, done, tell)
         finally:
             drop_working_tables(engine, [mart.name])
     else:
         sql = engine.transpile_once(("mart", mart.sql, day), functools.partial(mart.query, day))
         rows = engine.create_table(mart.name, sql)
-        publish_table(warehouse, engine, mart.name, None, report.parquet, tell)
-    report.marts.append(mart.name)
+        publish_table(warehouse, engine, mart.name, None, done, tell)
     tell("mart", mart.name, rows)
-    return TableInfo(mart.name, "mart", None, rows, report.watermark, definition_hash(mart.sql))
+    info = TableInfo(mart.name, "mart", None, rows, watermark, definition_hash(mart.sql))
+    return MartResult(info, done)

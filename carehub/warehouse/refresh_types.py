@@ -1,7 +1,8 @@
 """One resource type's part of a refresh: its changes applied to its views, then published.
 
-A refresh runs this for several types at once (:func:`refresh_types`), each
-on its own DuckDB connection (:meth:`DuckDBEngine.on_cursor`): a type's
+A refresh runs this for several types at once (:func:`refresh_types`,
+:func:`on_connections`, which the marts use too), each on its own DuckDB
+connection (:meth:`DuckDBEngine.on_cursor`): a type's
 views are updated in one transaction of that connection, the groups its
 changes touch go to the refresh's scratch tables
 (:func:`~carehub.warehouse.refresh_marts.add_groups`), and its views' Parquet
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from carehub.warehouse.build import BuildPlan, PlannedView, Progress, stage_name, write_ndjson
 from carehub.warehouse.engines.duckdb import DuckDBEngine, quote
@@ -31,6 +33,9 @@ from carehub.warehouse.refresh_marts import (
 )
 from carehub.warehouse.sources import FhirSource
 from carehub.warehouse.store import TableInfo, Warehouse, transaction
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,35 @@ class TypeResult:
     parquet: dict[str, str] = field(default_factory=dict)
 
 
+def on_connections(
+    warehouse: Warehouse, items: Sequence[T], work: Callable[[T, DuckDBEngine], R]
+) -> list[R]:
+    """``work(item, engine)`` for every item, ``warehouse.refresh_workers`` at a time.
+
+    Each item runs on an engine of its own connection (one worker: on the
+    warehouse's own engine). Results come in the order of ``items``; items
+    are started in that order.
+
+    Raises:
+        Exception: the first failure, once every started item has finished
+            (what they committed stays committed).
+    """
+    workers = min(warehouse.refresh_workers, len(items))
+    if workers <= 1:
+        return [work(item, warehouse.engine) for item in items]
+
+    def on_own_connection(item: T) -> R:
+        engine = warehouse.engine.on_cursor()
+        try:
+            return work(item, engine)
+        finally:
+            engine.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
+        futures = [pool.submit(on_own_connection, item) for item in items]
+    return [future.result() for future in futures]
+
+
 def refresh_types(
     warehouse: Warehouse,
     plan: BuildPlan,
@@ -66,31 +100,16 @@ def refresh_types(
     folder: Path,
     tell: Progress,
 ) -> list[TypeResult]:
-    """Refresh every task's type, ``warehouse.refresh_workers`` at a time; results in task order.
+    """Refresh every task's type, several at once (:func:`on_connections`); results in task order.
 
     ``folder`` holds the staged changes. The largest types should come
     first (they are started first).
-
-    Raises:
-        Exception: the first failure of a type, once every started type has
-            finished (what they committed stays committed).
     """
-    workers = min(warehouse.refresh_workers, len(tasks))
-    if workers <= 1:
-        return [
-            refresh_type(warehouse, warehouse.engine, plan, source, t, folder, tell) for t in tasks
-        ]
 
-    def on_own_connection(task: TypeTask) -> TypeResult:
-        engine = warehouse.engine.on_cursor()
-        try:
-            return refresh_type(warehouse, engine, plan, source, task, folder, tell)
-        finally:
-            engine.close()
+    def one(task: TypeTask, engine: DuckDBEngine) -> TypeResult:
+        return refresh_type(warehouse, engine, plan, source, task, folder, tell)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
-        futures = [pool.submit(on_own_connection, task) for task in tasks]
-    return [future.result() for future in futures]
+    return on_connections(warehouse, tasks, one)
 
 
 def refresh_type(
