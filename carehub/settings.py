@@ -78,6 +78,15 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CAREHUB_SQLITE_BACKGROUND_CHECKPOINTS",
+        "true",
+        "Copy the SQLite write-ahead log back into the database file from a thread of the "
+        "store's own (a passive checkpoint every 0.25 s) instead of in the writer whose "
+        "commit passes `CAREHUB_SQLITE_WAL_PAGES`; writers then checkpoint only as a "
+        "backstop, at four times that.",
+        _bool,
+    ),
+    Setting(
         "CAREHUB_POSTGRES_DSN",
         "",
         "libpq connection string for the PostgreSQL back-end, e.g. "

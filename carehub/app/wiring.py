@@ -31,7 +31,11 @@ def open_store(settings: Settings) -> ResourceStore:
     if kind == "sqlite":
         from carehub.storage.sqlite import SqliteStore
 
-        return SqliteStore(settings.sqlite_path, wal_pages=settings["CAREHUB_SQLITE_WAL_PAGES"])
+        return SqliteStore(
+            settings.sqlite_path,
+            wal_pages=settings["CAREHUB_SQLITE_WAL_PAGES"],
+            background_checkpoints=settings["CAREHUB_SQLITE_BACKGROUND_CHECKPOINTS"],
+        )
     if kind == "postgres":
         dsn = settings["CAREHUB_POSTGRES_DSN"]
         if not dsn:

@@ -3,6 +3,7 @@
 Usage::
 
     carehub hl7 listen [--host 127.0.0.1] [--port 2575] [--max-batch 64] [--parse-workers 1]
+        [--store-process | --store-thread]
     carehub hl7 import FILE|DIR... [--batch 64]
     carehub hl7 send FILE|DIR... [--host 127.0.0.1] [--port 2575] [--timeout 30]
     carehub hl7 dead-letters [--limit 20] [--all] [--show ID] [--json]
@@ -60,10 +61,13 @@ def _ingestor(settings: Settings) -> Ingestor:
     return Ingestor(build_hub(settings), Ledger(path), DeadLetters(path))
 
 
+def _ingestor_from_environment() -> Ingestor:
+    """The ingestor of the settings in the environment (what the store process builds)."""
+    return _ingestor(load_settings())
+
+
 def _close(ingestor: Ingestor) -> None:
-    ingestor.hub.store.close()
-    ingestor.ledger.close()
-    ingestor.dead_letters.close()
+    ingestor.close()
 
 
 @app.command("listen")
@@ -77,6 +81,13 @@ def listen(
         int,
         typer.Option(min=0, help="Processes parsing and mapping messages (0: a thread)."),
     ] = 1,
+    store_process: Annotated[
+        bool,
+        typer.Option(
+            "--store-process/--store-thread",
+            help="Store messages in a process of its own (or in a thread of the listener's).",
+        ),
+    ] = True,
 ) -> None:
     """Receive HL7 v2 messages over MLLP and store them (ACK/NAK each)."""
     from carehub.hl7v2.listener import Listener
@@ -85,11 +96,12 @@ def listen(
     level = str(settings["CAREHUB_LOG_LEVEL"]).upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ingestor = _ingestor(settings)
+    ingestor = None if store_process else _ingestor(settings)
 
     async def run() -> None:
+        factory = _ingestor_from_environment if store_process else None
         listener = Listener(ingestor, host, port, max_batch=max_batch,
-                            parse_workers=parse_workers)
+                            parse_workers=parse_workers, store_factory=factory)
         await listener.start()
         typer.echo(f"carehub: HL7 MLLP listener on {host}:{listener.port}")
         sys.stdout.flush()
@@ -109,7 +121,8 @@ def listen(
     try:
         asyncio.run(run())
     finally:
-        _close(ingestor)
+        if ingestor is not None:
+            _close(ingestor)
 
 
 @app.command("import")

@@ -231,6 +231,12 @@ class Ingestor:
         self._unresolved = dead_letters.count() > 0
         self._queries: dict[str, SearchQuery] = {}
 
+    def close(self) -> None:
+        """Close the store, the ledger and the dead letters."""
+        self.hub.store.close()
+        self.ledger.close()
+        self.dead_letters.close()
+
     # -- entry points ------------------------------------------------------------------
     def ingest(self, raw: bytes, source: str = "") -> Result:
         """Ingest one message in its own store session."""

@@ -16,7 +16,10 @@ Behind the connections is a two-stage pipeline fed by one queue:
 2. **store**: one thread runs :meth:`~carehub.hl7v2.ingest.Ingestor.commit`
    on every parsed message waiting (up to ``max_batch``), from one
    connection or many, sharing store sessions between them without giving
-   up per-message atomicity.
+   up per-message atomicity. Given a ``store_factory``, the store stage runs
+   in a process of its own instead (:mod:`carehub.hl7v2.store_process`),
+   which groups the waiting jobs itself; the parse workers' answers are
+   passed to it unopened.
 
 While one group is stored the next is parsed. Spawned parse workers exit by
 themselves when the listener dies (so a program using ``parse_workers`` must
@@ -32,12 +35,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import pickle
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from carehub.hl7v2.ingest import Ingestor, Prepared, Result
 from carehub.hl7v2.mllp import DEFAULT_MAX_MESSAGE, Decoder, FrameTooLarge, frame
 from carehub.hl7v2.parse_worker import ParseWorkers, prepare_batch
+from carehub.hl7v2.store_process import StoreProcess
 
 log = logging.getLogger("carehub.hl7v2")
 
@@ -62,7 +68,8 @@ class Listener:
     """An MLLP server over an :class:`~carehub.hl7v2.ingest.Ingestor`.
 
     Args:
-        ingestor: stores the messages.
+        ingestor: stores the messages (in a thread of this process); ``None``
+            with ``store_factory``.
         host: address to listen on.
         port: TCP port (0: any free port; :attr:`port` tells which).
         max_batch: most messages handed to the store worker at once.
@@ -72,11 +79,13 @@ class Listener:
             the listener does).
         parse_chunk: most messages per parse job (the store stage takes all
             the parsed ones waiting, up to ``max_batch``).
+        store_factory: builds the ingestor in a store process of its own
+            (picklable: a module-level function or a ``functools.partial``).
     """
 
     def __init__(
         self,
-        ingestor: Ingestor,
+        ingestor: Ingestor | None,
         host: str = "127.0.0.1",
         port: int = 2575,
         *,
@@ -84,8 +93,12 @@ class Listener:
         max_message: int = DEFAULT_MAX_MESSAGE,
         parse_workers: int = 0,
         parse_chunk: int = 8,
+        store_factory: Callable[[], Ingestor] | None = None,
     ) -> None:
+        if (ingestor is None) == (store_factory is None):
+            raise ValueError("give the listener an ingestor or a store factory, not both")
         self.ingestor = ingestor
+        self.store_factory = store_factory
         self.host = host
         self.port = port
         self.max_batch = max(1, max_batch)
@@ -101,9 +114,17 @@ class Listener:
         self._workers: ParseWorkers | None = None
         self._parse_thread: ThreadPoolExecutor | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._store_process: StoreProcess | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the socket and start the store worker."""
+        if self.store_factory is not None:
+            jobs = self.max_batch // self.parse_chunk + 2
+            self._store_process = StoreProcess(
+                self.store_factory, max_batch=self.max_batch, max_jobs=jobs
+            )
+            await self._store_process.start()
         if self.parse_workers:
             self._workers = ParseWorkers(self.parse_workers)
             await self._workers.start()
@@ -111,10 +132,9 @@ class Listener:
             self._parse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-parse")
         self._queue = asyncio.Queue()
         self._stored = asyncio.Queue(maxsize=max(4, 2 * self.max_batch // self.parse_chunk))
-        self._tasks = [
-            asyncio.create_task(self._parse_stage(), name="hl7-parse"),
-            asyncio.create_task(self._store_stage(), name="hl7-store"),
-        ]
+        self._tasks = [asyncio.create_task(self._parse_stage(), name="hl7-parse")]
+        if self._store_process is None:
+            self._tasks.append(asyncio.create_task(self._store_stage(), name="hl7-store"))
         self._server = await asyncio.start_server(
             self._handle, self.host, self.port, limit=READ_SIZE
         )
@@ -141,11 +161,13 @@ class Listener:
         for task in list(self._connections):
             with contextlib.suppress(BaseException):
                 await task
-        for worker in self._tasks:
+        for worker in [*self._tasks, *self._deliveries]:
             worker.cancel()
             with contextlib.suppress(BaseException):
                 await worker
         self._store_thread.shutdown(wait=True)
+        if self._store_process is not None:
+            await self._store_process.close()
         if self._workers is not None:
             await self._workers.close()
         if self._parse_thread is not None:
@@ -208,6 +230,9 @@ class Listener:
                 batch.append(item)
                 size += len(item[0])
             flat = [m for items, _ in batch for m in items]
+            if self._store_process is not None:
+                await self._to_store_process(self._store_process, flat, batch)
+                continue
             try:
                 if self._workers is not None:
                     prepared = await self._workers.run(flat)
@@ -219,6 +244,38 @@ class Listener:
                 continue
             await self._stored.put((prepared, batch))
 
+    async def _to_store_process(
+        self, store: StoreProcess, flat: list[tuple[bytes, str]], batch: Waiting
+    ) -> None:
+        """Parse ``flat`` and send it to the store process; its results reach ``batch`` later."""
+        loop = asyncio.get_running_loop()
+        try:
+            if self._workers is not None:
+                payload = await self._workers.run_raw(flat)
+            else:
+                prepared = await loop.run_in_executor(self._parse_thread, prepare_batch, flat)
+                payload = pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
+            answer = await store.send(payload)
+        except Exception as exc:  # a worker died: fail these, carry on
+            log.exception("parsing %d messages failed", len(flat))
+            _fail(batch, exc)
+            return
+        task = asyncio.create_task(self._deliver(answer, batch))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(
+        self, answer: asyncio.Future[tuple[list[Result], bool]], batch: Waiting
+    ) -> None:
+        try:
+            results, first = await answer
+        except Exception as exc:
+            log.error("storing %d messages failed: %s", sum(len(i) for i, _ in batch), exc)
+            _fail(batch, exc)
+            return
+        self._count(results, group=first)
+        _distribute(results, batch)
+
     async def _store_stage(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -227,6 +284,7 @@ class Listener:
             while len(prepared) < self.max_batch and not self._stored.empty():
                 more, waiting = self._stored.get_nowait()
                 prepared, batch = prepared + more, batch + waiting
+            assert self.ingestor is not None
             try:
                 results = await loop.run_in_executor(
                     self._store_thread, self.ingestor.commit, prepared
@@ -236,15 +294,11 @@ class Listener:
                 _fail(batch, exc)
                 continue
             self._count(results)
-            start = 0
-            for items, future in batch:
-                if not future.done():
-                    future.set_result(results[start : start + len(items)])
-                start += len(items)
+            _distribute(results, batch)
 
-    def _count(self, results: list[Result]) -> None:
+    def _count(self, results: list[Result], *, group: bool = True) -> None:
         s = self.stats
-        s.batches += 1
+        s.batches += group
         s.messages += len(results)
         for r in results:
             if r.duplicate:
@@ -253,6 +307,15 @@ class Listener:
                 s.accepted += 1
             else:
                 s.rejected += 1
+
+
+def _distribute(results: list[Result], batch: Waiting) -> None:
+    """Give each waiting submission its part of ``results`` (in order)."""
+    start = 0
+    for items, future in batch:
+        if not future.done():
+            future.set_result(results[start : start + len(items)])
+        start += len(items)
 
 
 def _fail(batch: Waiting, exc: BaseException) -> None:

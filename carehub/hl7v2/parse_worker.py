@@ -7,9 +7,11 @@ manager), each waking the others for every job; here the event loop writes
 each job to a worker's pipe itself and reads the answer when the pipe is
 readable (``loop.add_reader``), so no other thread is involved.
 
-A job is a pickled list of ``(raw message, source)``; the answer is the
-pickled list of :class:`~carehub.hl7v2.ingest.Prepared` (or the text of the
-error that stopped the job). A worker that dies fails the job it held
+A job is a pickled list of ``(raw message, source)``; the answer is a
+status byte and the pickled list of :class:`~carehub.hl7v2.ingest.Prepared`
+(or the text of the error that stopped the job). :meth:`ParseWorkers.run_raw`
+hands that pickle on unopened (to the store process,
+:mod:`carehub.hl7v2.store_process`). A worker that dies fails the job it held
 (:class:`WorkerDied`) and is replaced for the next one; workers exit by
 themselves when the listener's process is gone.
 """
@@ -22,9 +24,8 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
 
 from carehub.errors import CareHubError
 from carehub.hl7v2.ingest import Prepared, prepare
@@ -35,14 +36,18 @@ class WorkerDied(CareHubError):
     """A parse worker exited or failed while it held a job."""
 
 
+OK, FAILED = b"\x00", b"\x01"
+"""The first byte of a worker's answer: the job's result follows, or its error."""
+
+
 def prepare_batch(items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
     """Parse and map messages (run in a parse worker process or thread)."""
     tables = load_tables()
     return [prepare(raw, source, tables) for raw, source in items]
 
 
-def _serve(conn: Connection, parent: int) -> None:
-    """The worker's loop: answer every job on ``conn`` until the pipe or the parent goes."""
+def watch_parent(parent: int) -> None:
+    """Exit this process as soon as process ``parent`` is gone (a daemon thread watches)."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -50,34 +55,51 @@ def _serve(conn: Connection, parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="hl7-parent-watch", daemon=True).start()
+
+
+def _serve(conn: Connection, parent: int) -> None:
+    """The worker's loop: answer every job on ``conn`` until the pipe or the parent goes."""
+    watch_parent(parent)
     while True:
         try:
             job = conn.recv_bytes()
         except (EOFError, OSError):
             return
         try:
-            answer: Any = ("ok", prepare_batch(pickle.loads(job)))
+            answer = OK + pickle.dumps(prepare_batch(pickle.loads(job)),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # a bug in parsing: report it, keep serving
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+            answer = FAILED + f"{type(exc).__name__}: {exc}".encode()
+        conn.send_bytes(answer)
 
 
-class _Worker:
-    def __init__(self) -> None:
+class Child:
+    """A spawned process running ``target(conn, parent pid, *args)``, joined to this one by a pipe.
+
+    ``target`` should call :func:`watch_parent`, so that the child goes with
+    this process even when it is killed.
+    """
+
+    def __init__(self, target: Callable[..., None], *args: object, name: str) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=_serve, args=(child, os.getpid()), name="hl7-parse", daemon=True
+            target=target, args=(child, os.getpid(), *args), name=name, daemon=True
         )
         self.process.start()
         child.close()
 
     def close(self) -> None:
+        """Close the pipe and wait for the child (killed if it does not exit in 5 s)."""
         self.conn.close()
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+
+
+def _worker() -> Child:
+    return Child(_serve, name="hl7-parse")
 
 
 class ParseWorkers:
@@ -89,18 +111,27 @@ class ParseWorkers:
 
     def __init__(self, count: int) -> None:
         self.count = max(1, count)
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: asyncio.Queue[Child] | None = None
 
     async def start(self) -> None:
         """Start the workers (importing CareHub takes a moment) and wait for them."""
         self._idle = asyncio.Queue()
         for _ in range(self.count):
-            self._idle.put_nowait(_Worker())
+            self._idle.put_nowait(_worker())
         for _ in range(self.count):
             await self.run([])
 
     async def run(self, items: Sequence[tuple[bytes, str]]) -> list[Prepared]:
         """Parse ``items`` in a worker; the prepared messages, in order.
+
+        Raises:
+            WorkerDied: see :meth:`run_raw`.
+        """
+        prepared: list[Prepared] = pickle.loads(await self.run_raw(items))
+        return prepared
+
+    async def run_raw(self, items: Sequence[tuple[bytes, str]]) -> bytes:
+        """Parse ``items`` in a worker; the pickled list of prepared messages, in order.
 
         Raises:
             WorkerDied: the worker exited, or parsing failed in it. A worker
@@ -111,19 +142,18 @@ class ParseWorkers:
         worker = await self._idle.get()
         answered = False
         try:
-            status, value = await self._ask(worker, list(items))
+            answer = await self._ask(worker, list(items))
             answered = True
         finally:
             if not answered:
                 worker.close()
-                worker = _Worker()
+                worker = _worker()
             self._idle.put_nowait(worker)
-        if status != "ok":
-            raise WorkerDied(f"parsing failed in the worker: {value}")
-        result: list[Prepared] = value
-        return result
+        if answer[:1] != OK:
+            raise WorkerDied(f"parsing failed in the worker: {answer[1:].decode(errors='replace')}")
+        return answer[1:]
 
-    async def _ask(self, worker: _Worker, items: list[tuple[bytes, str]]) -> tuple[str, Any]:
+    async def _ask(self, worker: Child, items: list[tuple[bytes, str]]) -> bytes:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[bytes] = loop.create_future()
         fd = worker.conn.fileno()
@@ -143,10 +173,9 @@ class ParseWorkers:
             raise WorkerDied(f"the parse worker is gone: {exc}") from exc
         loop.add_reader(fd, readable)
         try:
-            status, value = pickle.loads(await answer)
+            return await answer
         finally:
             loop.remove_reader(fd)
-        return str(status), value
 
     async def close(self) -> None:
         """Stop every worker."""

@@ -17,6 +17,7 @@ from typing import Any
 from carehub.errors import Busy, Conflict, Incorrect
 from carehub.storage.sql.dialect import SqliteDialect
 from carehub.storage.sql.store import SqlStoreBase
+from carehub.storage.sqlite_checkpoint import Checkpointer
 
 
 class SqliteDb:
@@ -51,6 +52,9 @@ class SqliteStore(SqlStoreBase):
         compartment: the patient compartment (type → reference params); R4's by default.
         wal_pages: write-ahead log pages between automatic checkpoints
             (``PRAGMA wal_autocheckpoint``).
+        background_checkpoints: checkpoint from a thread of the store's own
+            (:mod:`carehub.storage.sqlite_checkpoint`); writers then checkpoint
+            only as a backstop, at four times ``wal_pages``.
     """
 
     name = "sqlite"
@@ -62,6 +66,7 @@ class SqliteStore(SqlStoreBase):
         compartment: Mapping[str, tuple[str, ...]] | None = None,
         *,
         wal_pages: int = 10_000,
+        background_checkpoints: bool = False,
     ) -> None:
         super().__init__(compartment)
         if wal_pages < 1:
@@ -72,7 +77,10 @@ class SqliteStore(SqlStoreBase):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        # writers checkpoint themselves only as a backstop when a thread does it
+        self._autocheckpoint = wal_pages * 4 if background_checkpoints else wal_pages
         self.create_schema()
+        self.checkpointer = Checkpointer(self.path) if background_checkpoints else None
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -87,7 +95,7 @@ class SqliteStore(SqlStoreBase):
                 "PRAGMA cache_size=-131072",
                 "PRAGMA temp_store=MEMORY",
                 "PRAGMA mmap_size=1073741824",
-                f"PRAGMA wal_autocheckpoint={self.wal_pages}",
+                f"PRAGMA wal_autocheckpoint={self._autocheckpoint}",
             ):
                 conn.execute(pragma)
             self._local.conn = conn
@@ -116,7 +124,10 @@ class SqliteStore(SqlStoreBase):
         self._conn().execute("ANALYZE")
 
     def close(self) -> None:
-        """Close every connection this store opened."""
+        """Close every connection this store opened (and stop its checkpoint thread)."""
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         with self._guard:
             for conn in self._all:
                 conn.close()
