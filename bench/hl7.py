@@ -22,9 +22,14 @@ ORU^R01, ADT^A02 (transfer), ORU^R01, ADT^A08 (update), ORU^R01, ADT^A03
 
 Usage::
 
-    python bench/hl7.py [--patients 1500] [--connections 8] [--cpus 2]
+    python bench/hl7.py [--patients 1500] [--connections 32] [--cpus 2]
         [--parse-workers 1] [--max-batch 64] [--kill-at 0.4] [--down 1.0]
-        [--out bench/out/hl7.json] [--workdir DIR]
+        [--store-thread] [--out bench/out/hl7.json] [--workdir DIR]
+
+The listener stores in a process of its own (its default); ``--store-thread``
+measures the older layout, the store stage in a thread of the listener's
+process. CPU is reported per process: the listener (event loop), the store
+process, the parse workers and this sender.
 """
 
 from __future__ import annotations
@@ -146,6 +151,7 @@ class ListenerProcess:
         self.args = args
         self.proc: subprocess.Popen[bytes] | None = None
         self.output = b""
+        self.store_pid: int | None = None
         self._drain: threading.Thread | None = None
 
     def start(self) -> float:
@@ -162,6 +168,7 @@ class ListenerProcess:
             "hl7", "listen", "--port", str(self.port),
             "--max-batch", str(self.args.max_batch),
             "--parse-workers", str(self.args.parse_workers),
+            "--store-thread" if self.args.store_thread else "--store-process",
         ]
         t0 = time.perf_counter()
         log = open(self.data_dir.parent / f"{self.data_dir.name}-listener.log", "ab")  # noqa: SIM115
@@ -170,6 +177,8 @@ class ListenerProcess:
         line = self.proc.stdout.readline()
         if b"listener on" not in line:
             raise RuntimeError(f"the listener did not start: {line!r}")
+        found = re.search(rb"store process (\d+)", line)
+        self.store_pid = int(found.group(1)) if found else None
         self.output = b""
 
         def drain(out: Any) -> None:
@@ -198,17 +207,18 @@ class ListenerProcess:
         found = re.search(rb"(\d+) store groups", self.output)
         return int(found.group(1)) if found else None
 
-    def cpu_seconds(self) -> tuple[float, float]:
-        """(listener, its child processes) user+system CPU seconds so far."""
+    def cpu_seconds(self) -> tuple[float, float, float]:
+        """(listener, its store process, its other child processes) CPU seconds so far."""
         assert self.proc is not None
         tick = os.sysconf("SC_CLK_TCK")
         own = _proc_cpu(self.proc.pid, tick)
+        store = _proc_cpu(self.store_pid, tick) if self.store_pid else 0.0
         children = sum(
             _proc_cpu(int(p), tick)
             for p in os.listdir("/proc")
-            if p.isdigit() and _ppid(int(p)) == self.proc.pid
+            if p.isdigit() and _ppid(int(p)) == self.proc.pid and int(p) != self.store_pid
         )
-        return own, children
+        return own, store, children
 
 
 def _proc_cpu(pid: int, tick: int) -> float:
@@ -297,12 +307,13 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
     listener = ListenerProcess(data, free_port(), args)
     startup = listener.start()
     time.sleep(0.5)  # let the parse workers finish starting
-    base_listener, base_workers = listener.cpu_seconds()
+    base_listener, base_store, base_workers = listener.cpu_seconds()
     own0 = resource.getrusage(resource.RUSAGE_SELF)
     codes, retries, elapsed = asyncio.run(send(listener.port, plan))
     own1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_listener, cpu_workers = listener.cpu_seconds()
+    cpu_listener, cpu_store, cpu_workers = listener.cpu_seconds()
     cpu_listener -= base_listener
+    cpu_store -= base_store
     cpu_workers -= base_workers
     listener.stop()
     groups = listener.store_groups()
@@ -313,7 +324,7 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
         "seconds": round(elapsed, 3),
         "messages_per_s": round(total / elapsed, 1),
         "cpu_ms_per_message": round(
-            (cpu_listener + cpu_workers + sender_cpu) / total * 1000, 3
+            (cpu_listener + cpu_store + cpu_workers + sender_cpu) / total * 1000, 3
         ),
         "acks": codes,
         "retries": retries,
@@ -321,11 +332,13 @@ def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]
         "listener_startup_s": round(startup, 2),
         "cpu_s": {  # while the messages were sent (start-up left out)
             "listener": round(cpu_listener, 2),
+            "store_process": round(cpu_store, 2),
             "parse_workers": round(cpu_workers, 2),
             "sender": round(sender_cpu, 2),
         },
         "cpu_ms_per_message_by_stage": {
             "listener": round(cpu_listener / total * 1000, 3),
+            "store_process": round(cpu_store / total * 1000, 3),
             "parse_workers": round(cpu_workers / total * 1000, 3),
             "sender": round(sender_cpu / total * 1000, 3),
         },
@@ -380,6 +393,9 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, default=0.4)
     parser.add_argument("--down", type=float, default=1.0)
     parser.add_argument("--skip-kill", action="store_true")
+    parser.add_argument("--store-thread", action="store_true",
+                        help="Store in a thread of the listener (the layout before the store "
+                             "process), for comparison.")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "hl7.json")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
@@ -404,6 +420,7 @@ def main() -> int:
         "machine": machine,
         "connections": args.connections,
         "parse_workers": args.parse_workers,
+        "store": "thread" if args.store_thread else "process",
         "max_batch": args.max_batch,
         "patients": args.patients,
     }

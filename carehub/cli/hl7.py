@@ -103,7 +103,8 @@ def listen(
         listener = Listener(ingestor, host, port, max_batch=max_batch,
                             parse_workers=parse_workers, store_factory=factory)
         await listener.start()
-        typer.echo(f"carehub: HL7 MLLP listener on {host}:{listener.port}")
+        store = f" (store process {listener.store_pid})" if listener.store_pid else ""
+        typer.echo(f"carehub: HL7 MLLP listener on {host}:{listener.port}{store}")
         sys.stdout.flush()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -143,6 +143,11 @@ class Listener:
             self.port = int(sockets[0].getsockname()[1])
         log.info("HL7 MLLP listener on %s:%d", self.host, self.port)
 
+    @property
+    def store_pid(self) -> int | None:
+        """The id of the store process, when the store stage runs in one."""
+        return self._store_process.pid if self._store_process is not None else None
+
     async def serve_forever(self) -> None:
         """Serve until cancelled."""
         if self._server is None:

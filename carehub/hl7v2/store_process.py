@@ -214,6 +214,11 @@ class StoreProcess:
             child, self._child = self._child, None
             await asyncio.get_running_loop().run_in_executor(None, child.close)
 
+    @property
+    def pid(self) -> int | None:
+        """The store process's id (``None`` when none runs)."""
+        return self._child.process.pid if self._child is not None else None
+
     async def close(self) -> None:
         """Stop the process (it finishes the group it is storing first)."""
         await self._stop()
