@@ -24,11 +24,15 @@ Usage::
 
     python bench/hl7.py [--patients 1500] [--connections 32] [--cpus 2]
         [--parse-workers 1] [--max-batch 64] [--kill-at 0.4] [--down 1.0]
-        [--store-thread] [--out bench/out/hl7.json] [--workdir DIR]
+        [--repeat 3] [--compare-thread] [--store-thread] [--out bench/out/hl7.json]
+        [--workdir DIR]
 
-The listener stores in a process of its own (its default); ``--store-thread``
-measures the older layout, the store stage in a thread of the listener's
-process. CPU is reported per process: the listener (event loop), the store
+The throughput run is repeated (``--repeat``) and the median reported: the
+machine's speed varies between runs. The listener stores in a process of its
+own (its default); ``--store-thread`` measures the older layout, the store
+stage in a thread of the listener's process, and ``--compare-thread``
+alternates every run with one of that layout and prints the ratio of the
+medians. CPU is reported per process: the listener (event loop), the store
 process, the parse workers and this sender.
 """
 
@@ -152,6 +156,7 @@ class ListenerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.output = b""
         self.store_pid: int | None = None
+        self.store_thread = bool(args.store_thread)
         self._drain: threading.Thread | None = None
 
     def start(self) -> float:
@@ -168,7 +173,7 @@ class ListenerProcess:
             "hl7", "listen", "--port", str(self.port),
             "--max-batch", str(self.args.max_batch),
             "--parse-workers", str(self.args.parse_workers),
-            "--store-thread" if self.args.store_thread else "--store-process",
+            "--store-thread" if self.store_thread else "--store-process",
         ]
         t0 = time.perf_counter()
         log = open(self.data_dir.parent / f"{self.data_dir.name}-listener.log", "ab")  # noqa: SIM115
@@ -302,9 +307,23 @@ def effective_cores(n: int) -> dict[str, float]:
 
 
 # -- runs --------------------------------------------------------------------------------
-def run_throughput(args: argparse.Namespace, work: Path, plan: list[list[bytes]]) -> dict[str, Any]:
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median throughput (the lower middle one of an even count).
+
+    >>> median_run([{"messages_per_s": r} for r in (3, 1, 2)])["messages_per_s"]
+    2
+    """
+    ordered = sorted(runs, key=lambda r: r["messages_per_s"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def run_throughput(
+    args: argparse.Namespace, work: Path, plan: list[list[bytes]], *, store_thread: bool
+) -> dict[str, Any]:
     data = work / "run1"
+    shutil.rmtree(data, ignore_errors=True)
     listener = ListenerProcess(data, free_port(), args)
+    listener.store_thread = store_thread
     startup = listener.start()
     time.sleep(0.5)  # let the parse workers finish starting
     base_listener, base_store, base_workers = listener.cpu_seconds()
@@ -396,6 +415,12 @@ def main() -> int:
     parser.add_argument("--store-thread", action="store_true",
                         help="Store in a thread of the listener (the layout before the store "
                              "process), for comparison.")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Throughput runs (the median is reported; the machine's speed "
+                             "varies between runs).")
+    parser.add_argument("--compare-thread", action="store_true",
+                        help="Alternate each throughput run with one of the store-thread "
+                             "layout and report the ratio of the medians.")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "hl7.json")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
@@ -424,9 +449,23 @@ def main() -> int:
         "max_batch": args.max_batch,
         "patients": args.patients,
     }
-    first = run_throughput(args, work, plan)
+    runs, baseline = [], []
+    for _ in range(max(1, args.repeat)):
+        runs.append(run_throughput(args, work, plan, store_thread=args.store_thread))
+        if args.compare_thread:
+            baseline.append(run_throughput(args, work, plan, store_thread=True))
+    first = median_run(runs)
     report["throughput"] = first
+    report["throughput_runs"] = [r["messages_per_s"] for r in runs]
     rate = first["messages_per_s"]
+    print(f"throughput runs (messages/s): {report['throughput_runs']}, median {rate:,.0f}")
+    if baseline:
+        base = median_run(baseline)
+        report["store_thread_runs"] = [r["messages_per_s"] for r in baseline]
+        report["ratio_to_store_thread"] = round(rate / base["messages_per_s"], 2)
+        print(f"store-thread layout, alternating (messages/s): {report['store_thread_runs']}, "
+              f"median {base['messages_per_s']:,.0f}; ratio of medians "
+              f"{report['ratio_to_store_thread']}")
     print(f"throughput: {first['messages']} ADT/ORU messages over MLLP in {first['seconds']} s "
           f"= {rate:,.0f} messages/s on {len(cpus)} cores "
           f"({'meets' if rate >= TARGET else 'below'} the {TARGET:,.0f}/s target); "
@@ -434,7 +473,7 @@ def main() -> int:
           f"{first['cpu_ms_per_message']} ms of CPU per message "
           f"({first['cpu_ms_per_message_by_stage']}); "
           f"{first['messages_per_store_group']} messages per store group")
-    ok = first["acks"].get("AA", 0) == first["messages"]
+    ok = all(r["acks"].get("AA", 0) == r["messages"] for r in runs + baseline)
     if not args.skip_kill:
         second = run_kill_restart(args, work, plan)
         report["kill_restart"] = second
