@@ -96,7 +96,7 @@ class Listener:
         store_factory: Callable[[], Ingestor] | None = None,
     ) -> None:
         if (ingestor is None) == (store_factory is None):
-            raise ValueError("give the listener an ingestor or a store factory, not both")
+            raise ValueError("give the listener an ingestor or a store factory (one, not both)")
         self.ingestor = ingestor
         self.store_factory = store_factory
         self.host = host
@@ -225,7 +225,6 @@ class Listener:
 
     # -- the pipeline: parse, then store ------------------------------------------------
     async def _parse_stage(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             batch: Waiting = [await self._queue.get()]
             size = len(batch[0][0])
@@ -235,39 +234,35 @@ class Listener:
                 batch.append(item)
                 size += len(item[0])
             flat = [m for items, _ in batch for m in items]
-            if self._store_process is not None:
-                await self._to_store_process(self._store_process, flat, batch)
-                continue
+            store = self._store_process
             try:
-                if self._workers is not None:
-                    prepared = await self._workers.run(flat)
+                if store is not None:
+                    answer = await store.send(await self._parse_pickled(flat))
                 else:
-                    prepared = await loop.run_in_executor(self._parse_thread, prepare_batch, flat)
-            except Exception as exc:  # a parse worker died: fail these, carry on
+                    prepared = await self._parse(flat)
+            except Exception as exc:  # a worker died: fail these, carry on
                 log.exception("parsing %d messages failed", len(flat))
                 _fail(batch, exc)
                 continue
-            await self._stored.put((prepared, batch))
+            if store is None:
+                await self._stored.put((prepared, batch))
+            else:  # its results reach the connections when the store process answers
+                task = asyncio.create_task(self._deliver(answer, batch))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
 
-    async def _to_store_process(
-        self, store: StoreProcess, flat: list[tuple[bytes, str]], batch: Waiting
-    ) -> None:
-        """Parse ``flat`` and send it to the store process; its results reach ``batch`` later."""
+    async def _parse(self, flat: list[tuple[bytes, str]]) -> list[Prepared]:
+        """Parse and map ``flat`` in a worker process (or the parse thread)."""
+        if self._workers is not None:
+            return await self._workers.run(flat)
         loop = asyncio.get_running_loop()
-        try:
-            if self._workers is not None:
-                payload = await self._workers.run_raw(flat)
-            else:
-                prepared = await loop.run_in_executor(self._parse_thread, prepare_batch, flat)
-                payload = pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
-            answer = await store.send(payload)
-        except Exception as exc:  # a worker died: fail these, carry on
-            log.exception("parsing %d messages failed", len(flat))
-            _fail(batch, exc)
-            return
-        task = asyncio.create_task(self._deliver(answer, batch))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        return await loop.run_in_executor(self._parse_thread, prepare_batch, flat)
+
+    async def _parse_pickled(self, flat: list[tuple[bytes, str]]) -> bytes:
+        """:meth:`_parse`, pickled (a worker's answer is passed on unopened)."""
+        if self._workers is not None:
+            return await self._workers.run_raw(flat)
+        return pickle.dumps(await self._parse(flat), protocol=pickle.HIGHEST_PROTOCOL)
 
     async def _deliver(
         self, answer: asyncio.Future[tuple[list[Result], bool]], batch: Waiting
