@@ -5,6 +5,11 @@ In one run, on the same input lines:
 1. **raw floor** — orjson-parse every line and insert the bare JSON into one
    SQLite table ``(type, id, body)`` in one transaction (no validation, no
    versions, no search index): the least any import could cost here.
+   **+ index rows** — the same plus inserting each resource's search-index
+   rows (extracted before the clock starts) into tables of CareHub's column
+   layout that carry no index (``bench/index_floor.py``): its ratio to the
+   floor is the ceiling of ``import / floor`` for any importer that writes
+   index tables at write time.
 2. **import** into a fresh SQLite file and a fresh PostgreSQL schema through
    :class:`carehub.bulk.local_files.LocalImport`, i.e. exactly what
    ``carehub import`` does: validation (``CAREHUB_VALIDATE``), versioned
@@ -187,6 +192,20 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
     return {"resources": count, "seconds": seconds, "rss_start_mb": start_rss}
 
 
+def step_index_floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The raw floor plus CareHub's index rows in bare tables (``bench/index_floor.py``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from index_floor import index_floor, index_rows
+
+    lines = [ln for p in ndjson_files(Path(args.input)) for ln in p.read_bytes().splitlines()
+             if ln.strip()]  # fmt: skip
+    rows = index_rows(lines)
+    start_rss = rss_mb()
+    figures = index_floor(lines, rows, Path(args.db), int(args.batch_size))
+    figures["rss_start_mb"] = start_rss
+    return figures
+
+
 def open_store(args: argparse.Namespace) -> Any:
     if args.backend == "sqlite":
         from carehub.storage.sqlite import SqliteStore
@@ -260,7 +279,12 @@ def step_export(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-STEPS = {"floor": step_floor, "import": step_import, "export": step_export}
+STEPS = {
+    "floor": step_floor,
+    "index_floor": step_index_floor,
+    "import": step_import,
+    "export": step_export,
+}
 
 
 def run_step(step: str, **options: str) -> dict[str, Any]:
@@ -380,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         floor_db.unlink(missing_ok=True)
         report["floor"] = run_step("floor", db=str(floor_db), **common)
         show("raw floor", report["floor"])
+        report["index_floor"] = run_step("index_floor", db=str(floor_db), **common)
+        report["index_floor"]["ceiling"] = report["index_floor"]["per_s"] / report["floor"]["per_s"]
+        show("+ index rows", report["index_floor"])
         dsns = postgres_dsns(stack) if "postgres" in backends else None
         for backend in backends:
             target: dict[str, str] = {"backend": backend}
@@ -398,6 +425,14 @@ def main(argv: list[str] | None = None) -> int:
             show(f"import {backend}", imported)
             show(f"export {backend}", exported)
         print()
+        ceiling = report["index_floor"]["ceiling"]
+        print(
+            f"raw floor + index rows: {report['index_floor']['index_rows_per_resource']:.1f} "
+            f"search-index rows per resource into tables without any index, nothing else: "
+            f"{ceiling:.3f} of the raw floor, the ceiling of import / floor with write-time "
+            f"index tables (target {IMPORT_TARGET}: "
+            f"{'reachable' if ceiling >= IMPORT_TARGET else 'out of reach'})"
+        )
         for backend in backends:
             ratio = report[backend]["import"]["ratio_to_floor"]
             mark = "ok" if ratio >= IMPORT_TARGET else "below target"
