@@ -195,13 +195,11 @@ def step_floor(args: argparse.Namespace) -> dict[str, Any]:
 def step_index_floor(args: argparse.Namespace) -> dict[str, Any]:
     """The raw floor plus CareHub's index rows in bare tables (``bench/index_floor.py``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from index_floor import index_floor, index_rows
+    from index_floor import index_floor
 
-    lines = [ln for p in ndjson_files(Path(args.input)) for ln in p.read_bytes().splitlines()
-             if ln.strip()]  # fmt: skip
-    rows = index_rows(lines)
+    lines = (ln for p in ndjson_files(Path(args.input)) for ln in p.open("rb") if ln.strip())
     start_rss = rss_mb()
-    figures = index_floor(lines, rows, Path(args.db), int(args.batch_size))
+    figures = index_floor(lines, None, Path(args.db), int(args.batch_size))
     figures["rss_start_mb"] = start_rss
     return figures
 
