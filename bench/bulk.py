@@ -51,7 +51,6 @@ import platform
 import re
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -62,8 +61,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -169,27 +166,15 @@ class AnonPeak:
 
 
 def step_floor(args: argparse.Namespace) -> dict[str, Any]:
-    files = ndjson_files(Path(args.input))
-    db = sqlite3.connect(args.db, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE raw (type TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL)")
+    """The raw floor (``bench/index_floor.py``), one ``executemany`` per input file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from index_floor import raw_floor
+
     start_rss = rss_mb()
-    started = time.perf_counter()
-    count = 0
-    db.execute("BEGIN")
-    for path in files:
-        rows = []
-        with path.open("rb") as handle:
-            for line in handle:
-                res = orjson.loads(line)
-                rows.append((res["resourceType"], res["id"], line))
-        db.executemany("INSERT INTO raw VALUES (?, ?, ?)", rows)
-        count += len(rows)
-    db.execute("COMMIT")
-    seconds = time.perf_counter() - started
-    db.close()
-    return {"resources": count, "seconds": seconds, "rss_start_mb": start_rss}
+    groups = (path.open("rb") for path in ndjson_files(Path(args.input)))
+    figures: dict[str, Any] = dict(raw_floor(groups, Path(args.db)))
+    figures["rss_start_mb"] = start_rss
+    return figures
 
 
 def step_index_floor(args: argparse.Namespace) -> dict[str, Any]:
