@@ -94,11 +94,13 @@ def index_rows(
         resource = orjson.loads(line)
         rows = extract(resource)
         rtype = resource["resourceType"]
-        out.append({
-            table: [(rid, rtype, *item) for item in getattr(rows, attr)]
-            for attr, table in ROW_TABLES.items()
-            if getattr(rows, attr)
-        })
+        out.append(
+            {
+                table: [(rid, rtype, *item) for item in getattr(rows, attr)]
+                for attr, table in ROW_TABLES.items()
+                if getattr(rows, attr)
+            }
+        )
     return out
 
 
@@ -172,7 +174,8 @@ def ceiling(lines: Sequence[bytes], workdir: Path, repeat: int = 3) -> dict[str,
         "index_floor_per_s": with_index,
         "index_rows_per_resource": indexed[0]["index_rows_per_resource"],
         "ceiling": with_index / floor,
-        "index_us_per_row": (1 / with_index - 1 / floor) * 1e6
+        "index_us_per_row": (1 / with_index - 1 / floor)
+        * 1e6
         / indexed[0]["index_rows_per_resource"],
     }
 
@@ -195,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     result = ceiling(lines, args.workdir, args.repeat)
     print(f"{len(lines):,} resources, {result['index_rows_per_resource']:.1f} index rows each")
     print(f"raw floor                  {result['floor_per_s']:>10,.0f} resources/s")
-    print(f"raw floor + index rows     {result['index_floor_per_s']:>10,.0f} resources/s "
-          f"({result['index_us_per_row']:.2f} µs per index row)")
+    print(
+        f"raw floor + index rows     {result['index_floor_per_s']:>10,.0f} resources/s "
+        f"({result['index_us_per_row']:.2f} µs per index row)"
+    )
     print(f"ceiling on import / floor  {result['ceiling']:>10.3f}")
     return 0
 
