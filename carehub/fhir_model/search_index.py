@@ -26,6 +26,7 @@ from typing import Any
 from carehub.errors import Incorrect, Invalid
 from carehub.fhir_model.definitions import definitions
 from carehub.fhir_model.fhirpath_subset import CompiledPath, compile_path
+from carehub.fhir_model.index_alias import Alias, find_aliases
 from carehub.fhir_model.index_convert import CONVERTERS, Converter
 from carehub.fhir_model.index_rows import IndexRows
 
@@ -64,6 +65,7 @@ class _Table:
     params: tuple[IndexedParam, ...]
     always: frozenset[int]
     by_key: Mapping[str, tuple[int, ...]]
+    aliases: Mapping[str, Alias]
     #: selections already computed, by the resource's top-level keys in order
     seen: dict[tuple[str, ...], tuple[Emitter, ...]] = field(default_factory=dict)
 
@@ -113,10 +115,23 @@ def _table(resource_type: str) -> _Table:
     return table
 
 
+def aliases(resource_type: str) -> Mapping[str, Alias]:
+    """The parameters of ``resource_type`` answered from other parameters' rows.
+
+    See :mod:`carehub.fhir_model.index_alias`. Same and union aliases have no
+    rows of their own; a typed alias only the rows its base does not imply.
+
+    Raises:
+        Incorrect: ``resource_type`` is not an R4 resource type.
+
+    >>> aliases("Observation")["patient"].bases
+    ('subject',)
+    """
+    return _table(resource_type).aliases
+
+
 def _build_table(resource_type: str) -> _Table:
-    params: list[IndexedParam] = []
-    always: set[int] = set()
-    by_key: dict[str, list[int]] = {}
+    compiled: list[tuple[str, str, CompiledPath, tuple[Converter | None, ...] | None]] = []
     for code, spec in definitions().search_params(resource_type).items():
         if code in NOT_INDEXED or spec.type in _NOT_INDEXED_TYPES or not spec.expression:
             continue
@@ -127,9 +142,20 @@ def _build_table(resource_type: str) -> _Table:
             converters = tuple(table.get(t) for t in path.types)
             if not any(converters):
                 continue
+        compiled.append((code, spec.type, path, converters))
+    found = find_aliases({code: (ptype, path.expression) for code, ptype, path, _ in compiled})
+    params: list[IndexedParam] = []
+    always: set[int] = set()
+    by_key: dict[str, list[int]] = {}
+    for code, ptype, path, converters in compiled:
+        alias = found.get(code)
+        if alias is not None and alias.target_type is None:
+            continue  # its rows are its bases' rows
         index = len(params)
-        emit = _emitter(code, spec.type, path, converters)
-        params.append(IndexedParam(code, spec.type, path, converters, emit))
+        emit = _emitter(code, ptype, path, converters)
+        if alias is not None and alias.target_type is not None:
+            emit = _residual(emit, alias.target_type)
+        params.append(IndexedParam(code, ptype, path, converters, emit))
         if path.root_keys is None:
             always.add(index)
         else:
@@ -139,7 +165,19 @@ def _build_table(resource_type: str) -> _Table:
         tuple(params),
         frozenset(always),
         {k: tuple(v) for k, v in by_key.items()},
+        found,
     )
+
+
+def _residual(emit: Emitter, target_type: str) -> Emitter:
+    """``emit`` keeping the reference rows a typed alias's base does not imply."""
+
+    def residual(resource: Mapping[str, Any], rows: IndexRows) -> None:
+        mine = IndexRows()
+        emit(resource, mine)
+        rows.references.extend(r for r in mine.references if r[1] != target_type)
+
+    return residual
 
 
 def extract(resource: Mapping[str, Any]) -> IndexRows:
@@ -149,8 +187,9 @@ def extract(resource: Mapping[str, Any]) -> IndexRows:
         resource: a FHIR R4 resource as parsed JSON.
 
     Returns:
-        The de-duplicated rows of every indexed parameter (see
-        :mod:`carehub.fhir_model.index_rows` for the conventions).
+        The de-duplicated rows of every indexed parameter but the aliases
+        (:func:`aliases`; see :mod:`carehub.fhir_model.index_rows` for the
+        conventions).
 
     Raises:
         Incorrect: the resource has no or an unknown ``resourceType``.
@@ -160,7 +199,7 @@ def extract(resource: Mapping[str, Any]) -> IndexRows:
     >>> rows = extract({"resourceType": "Patient", "name": [{"family": "Nguyễn"}],
     ...                 "birthDate": "1980-02"})
     >>> rows.strings
-    [('family', 'nguyen', 'Nguyễn'), ('name', 'nguyen', 'Nguyễn'), ('phonetic', 'nguyen', 'Nguyễn')]
+    [('family', 'nguyen', 'Nguyễn'), ('name', 'nguyen', 'Nguyễn')]
     >>> rows.dates
     [('birthdate', '1980-02-01T00:00:00.000000', '1980-02-29T23:59:59.999999')]
     """

@@ -338,10 +338,14 @@ def reference_type(reference: object) -> str | None:
     """The resource type a FHIR ``Reference`` points to, as far as it says.
 
     This is the meaning CareHub gives ``resolve() is T`` in search parameter
-    expressions: ``Reference.type`` when present, else the type named by a
-    relative (``Patient/1``), absolute (``https://h/fhir/Patient/1``) or
+    expressions: the type of a relative reference (``Patient/1``), which is
+    what resolving it would give; else ``Reference.type`` when present; else
+    the type named by an absolute (``https://h/fhir/Patient/1``) or
     conditional (``Patient?identifier=…``) reference. ``urn:`` and
-    ``#contained`` references and non-Reference values give ``None``.
+    ``#contained`` references and non-Reference values give ``None``. (The
+    index relies on the first rule: a typed alias such as
+    ``Observation.patient`` is answered from ``subject`` rows whose target type
+    is ``Patient``, see :mod:`carehub.fhir_model.index_alias`.)
 
     >>> reference_type({"reference": "https://h.example/fhir/Patient/1/_history/3"})
     'Patient'
@@ -349,13 +353,19 @@ def reference_type(reference: object) -> str | None:
     'Practitioner'
     >>> reference_type({"type": "Group", "identifier": {"value": "g1"}})
     'Group'
+    >>> reference_type({"type": "Group", "reference": "Patient/1"})
+    'Patient'
     """
     if not isinstance(reference, dict):
         return None
+    text = reference.get("reference")
+    if isinstance(text, str) and text:
+        relative = split_reference(text)[0]
+        if relative is not None:
+            return relative
     declared = reference.get("type")
     if isinstance(declared, str) and declared:
         return declared.rsplit("/", 1)[-1]
-    text = reference.get("reference")
     if not isinstance(text, str) or not text:
         return None
     return _named_type(text)

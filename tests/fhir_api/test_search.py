@@ -273,3 +273,71 @@ def test_escaped_comma_is_one_value(pop: TestClient) -> None:
     pop.put("/fhir/Organization/comma", json=org, headers=FHIR)
     assert ids(pop, "/fhir/Organization?name:exact=Khoa A\\, B") == ["comma"]
     assert ids(pop, "/fhir/Organization?name:exact=Khoa A,B") == []
+
+
+ALIAS_EXTRA: list[dict[str, Any]] = [
+    {"resourceType": "Observation", "id": "bp1", "status": "final",
+     "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+     "subject": {"reference": "Patient/p2"},
+     "component": [
+         {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+          "valueQuantity": {"value": 150, "unit": "mmHg"}},
+         {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+          "valueQuantity": {"value": 95, "unit": "mmHg"}}]},
+    {"resourceType": "Observation", "id": "remote", "status": "final",
+     "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+     "subject": {"reference": "https://other.example/fhir/Patient/x9"}},
+    {"resourceType": "Observation", "id": "grp", "status": "final",
+     "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+     "subject": {"reference": "Group/g1"}},
+]
+ALIAS_CASES: list[tuple[str, list[str]]] = [
+    # union aliases: code | component.code, value | component.value
+    ("/fhir/Observation?combo-code=8480-6", ["bp1"]),
+    ("/fhir/Observation?combo-code=85354-9", ["bp1"]),
+    ("/fhir/Observation?combo-code=http://loinc.org|4548-4", ["o1", "o2", "remote", "grp"]),
+    ("/fhir/Observation?code=8480-6", []),
+    ("/fhir/Observation?combo-value-quantity=gt140", ["bp1"]),
+    ("/fhir/Observation?combo-value-quantity=8.1", ["o1"]),
+    ("/fhir/Observation?combo-code:missing=true", []),
+    ("/fhir/Observation?combo-value-quantity:missing=true", ["remote", "grp"]),
+    ("/fhir/Observation?combo-code:not=4548-4&_id=bp1,o1", ["bp1"]),
+    # same: Patient.phonetic is Patient.name
+    ("/fhir/Patient?phonetic=nguyen", ["p1"]),
+    # typed: patient is subject.where(resolve() is Patient), absolute URLs included
+    ("/fhir/Observation?patient=p2", ["o3", "bp1"]),
+    ("/fhir/Observation?patient=https://other.example/fhir/Patient/x9", ["remote"]),
+    ("/fhir/Observation?patient=Group/g1", []),
+    ("/fhir/Observation?subject=Group/g1", ["grp"]),
+    ("/fhir/Observation?patient:missing=true", ["grp"]),
+    ("/fhir/Encounter?patient=p2", ["e2"]),
+    ("/fhir/Observation?patient.gender=female&combo-code=8462-4", ["bp1"]),
+    ("/fhir/Patient?_has:Observation:patient:combo-code=8480-6", ["p2"]),
+]
+
+
+@pytest.fixture
+def alias_pop(pop: TestClient) -> TestClient:
+    """The search population plus resources that tell alias parameters from their bases."""
+    for res in ALIAS_EXTRA:
+        r = pop.put(f"/fhir/{res['resourceType']}/{res['id']}", json=res, headers=FHIR)
+        assert r.status_code == 201, r.text
+    return pop
+
+
+@pytest.mark.parametrize(("url", "expected"), ALIAS_CASES, ids=[c[0][6:] for c in ALIAS_CASES])
+def test_alias_parameters(alias_pop: TestClient, url: str, expected: list[str]) -> None:
+    assert sorted(ids(alias_pop, url)) == sorted(expected)
+
+
+def test_alias_parameters_in_includes_sorting_and_everything(alias_pop: TestClient) -> None:
+    b = alias_pop.get("/fhir/Observation?_id=o3,grp&_include=Observation:patient").json()
+    assert {e["resource"]["id"] for e in b["entry"]} == {"o3", "grp", "p2"}
+    b = alias_pop.get("/fhir/Patient?_id=p2&_revinclude=Observation:patient").json()
+    assert {e["resource"]["id"] for e in b["entry"]} == {"p2", "o3", "bp1"}
+    b = alias_pop.get("/fhir/Patient?_id=p2&_revinclude=Encounter:patient").json()
+    assert {e["resource"]["id"] for e in b["entry"]} == {"p2", "e2"}
+    assert ids(alias_pop, "/fhir/Observation?_id=bp1,o1,o3&_sort=combo-value-quantity") == [
+        "o3", "o1", "bp1"]
+    everything = alias_pop.get("/fhir/Patient/p2/$everything").json()
+    assert {"e2", "o3", "bp1"} <= {e["resource"]["id"] for e in everything["entry"]}

@@ -25,6 +25,7 @@ from carehub.search.model import (
     UriValue,
     Value,
 )
+from carehub.storage.sql.index_params import param_sql
 from carehub.storage.sql.schema import TYPE_TABLES
 
 MAX_TEXT = "\U0010ffff"
@@ -50,6 +51,12 @@ class CriteriaCompiler:
         self.params.append(value)
         return "?"
 
+    def param(self, row: str, resource_type: str | None, code: str) -> str:
+        """The predicate selecting ``row``'s index rows of ``code`` (aliases included)."""
+        sql, params = param_sql(row, resource_type, code)
+        self.params.extend(params)
+        return sql
+
     # -- entry points ------------------------------------------------------------------
     def criterion(self, alias: str, crit: Criterion, driving: bool = True) -> str:
         """A predicate over ``alias`` (a ``resources`` row) for one criterion.
@@ -63,7 +70,8 @@ class CriteriaCompiler:
         if isinstance(crit, ChainClause):
             head = (
                 f"{alias}.rid IN (SELECT ref.rid FROM idx_reference ref WHERE "
-                f"ref.type = {self.p(crit.resource_type)} AND ref.param = {self.p(crit.code)} "
+                f"ref.type = {self.p(crit.resource_type)} "
+                f"AND {self.param('ref', crit.resource_type, crit.code)} "
                 f"AND ref.target_type = {self.p(crit.target_type)} AND ref.target_id IN "
                 f"(SELECT t.id FROM resources t WHERE t.type = {self.p(crit.target_type)} AND "
             )
@@ -74,7 +82,8 @@ class CriteriaCompiler:
                 f"h.type = {self.p(crit.resource_type)} AND h.id IN ("
                 f"SELECT ref.target_id FROM idx_reference ref "
                 f"JOIN resources s ON s.rid = ref.rid WHERE "
-                f"ref.type = {self.p(crit.source_type)} AND ref.param = {self.p(crit.ref_code)} "
+                f"ref.type = {self.p(crit.source_type)} "
+                f"AND {self.param('ref', crit.source_type, crit.ref_code)} "
                 f"AND ref.target_type = {self.p(crit.resource_type)} AND "
             )
             return head + self.criterion("s", crit.inner) + "))"
@@ -90,19 +99,20 @@ class CriteriaCompiler:
         table = TYPE_TABLES[c.param_type]
         if c.modifier == "missing":
             sub = (
-                f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid AND x.param = {self.p(c.code)}"
+                f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid "
+                f"AND {self.param('x', c.resource_type, c.code)}"
             )
             return f"NOT EXISTS ({sub})" if c.missing else f"EXISTS ({sub})"
         if not driving or c.modifier == "not":
             head = (
                 f"SELECT 1 FROM {table} x WHERE x.rid = {alias}.rid "
-                f"AND x.param = {self.p(c.code)} AND ("
+                f"AND {self.param('x', c.resource_type, c.code)} AND ("
             )
             probe = head + " OR ".join(self.value_predicate(c, v) for v in c.values) + ")"
             return f"NOT EXISTS ({probe})" if c.modifier == "not" else f"EXISTS ({probe})"
         head = (
             f"SELECT x.rid FROM {table} x WHERE x.type = {self.p(c.resource_type)} "
-            f"AND x.param = {self.p(c.code)} AND {self._codes_in(c)}("
+            f"AND {self.param('x', c.resource_type, c.code)} AND {self._codes_in(c)}("
         )
         ors = [self.value_predicate(c, v) for v in c.values]
         return f"{alias}.rid IN ({head}" + " OR ".join(ors) + "))"

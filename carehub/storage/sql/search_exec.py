@@ -26,6 +26,7 @@ from carehub.storage.sql.clock import to_fhir_instant
 from carehub.storage.sql.criteria import MAX_TEXT, CriteriaCompiler
 from carehub.storage.sql.cursor import decode_cursor, encode_cursor
 from carehub.storage.sql.dialect import Dialect
+from carehub.storage.sql.index_params import param_sql
 from carehub.storage.sql.schema import TYPE_TABLES
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class SearchExecutor:
         if query.summary == "count":
             return SearchPage([], total=self.count(query))
         cc = CriteriaCompiler()
-        keys = [self._sort_expr(k, cc) for k in query.sort]
+        keys = [self._sort_expr(k, cc, query.resource_type) for k in query.sort]
         where = self._where(query, cc)
         direction, after = ("a", None) if query.cursor is None else decode_cursor(query.cursor)
         backward = direction == "b"
@@ -142,7 +143,9 @@ class SearchExecutor:
         included = self._includes(query.includes, matches) if query.includes else []
         return SearchPage(matches, included, nxt, prv, total)
 
-    def _sort_expr(self, key: SortKey, cc: CriteriaCompiler) -> tuple[str, bool]:
+    def _sort_expr(
+        self, key: SortKey, cc: CriteriaCompiler, resource_type: str | None
+    ) -> tuple[str, bool]:
         if key.param_type == "id":
             return "r.id", key.descending
         if key.param_type == "lastUpdated":
@@ -159,7 +162,7 @@ class SearchExecutor:
         agg = f"MAX(x.{desc_col})" if key.descending else f"MIN(x.{asc_col})"
         expr = (
             f"COALESCE((SELECT {agg} FROM {table} x WHERE x.rid = r.rid "
-            f"AND x.param = {cc.p(key.code)}), {cc.p(sentinel)})"
+            f"AND {cc.param('x', resource_type, key.code)}), {cc.p(sentinel)})"
         )
         return expr, key.descending
 
@@ -229,8 +232,9 @@ class SearchExecutor:
         params: list[object] = [inc.source_type, *ids]
         extra = ""
         if inc.code != "*":
-            extra += " AND ref.param = ?"
-            params.append(inc.code)
+            sql, values = param_sql("ref", inc.source_type, inc.code)
+            extra += f" AND {sql}"
+            params.extend(values)
         if inc.target_type:
             extra += " AND ref.target_type = ?"
             params.append(inc.target_type)
@@ -258,14 +262,15 @@ class SearchExecutor:
         out: list[StoredResource] = []
         for ttype, tids in sorted(by_type.items()):
             params: list[object] = [inc.source_type]
-            param_sql = ""
+            by_param = ""
             if inc.code != "*":
-                param_sql = " AND ref.param = ?"
-                params.append(inc.code)
+                sql, values = param_sql("ref", inc.source_type, inc.code)
+                by_param = f" AND {sql}"
+                params.extend(values)
             marks = ", ".join("?" for _ in tids)
             params.extend([ttype, *tids])
             where = (
-                f"r.rid IN (SELECT ref.rid FROM idx_reference ref WHERE ref.type = ?{param_sql} "
+                f"r.rid IN (SELECT ref.rid FROM idx_reference ref WHERE ref.type = ?{by_param} "
                 f"AND ref.target_type = ? AND ref.target_id IN ({marks}))"
             )
             out.extend(self._fetch(where, params))

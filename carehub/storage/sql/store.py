@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from carehub.storage.sql.dialect import Dialect
+from carehub.storage.sql.index_params import with_alias_bases
 from carehub.storage.sql.schema import ddl
 from carehub.storage.sql.session import Db, SqlSession
 
@@ -27,7 +28,8 @@ class SqlStoreBase:
             from carehub.fhir_model.compartments import patient_compartment
 
             compartment = patient_compartment()
-        self.compartment = compartment
+        # the index answers an alias from its bases' rows: read those too
+        self.compartment = with_alias_bases(compartment)
 
     def _begin(self, write: bool) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
