@@ -89,6 +89,10 @@ class Prepared:
     digest: str = ""
     plan: Plan | None = None
     error: MessageError | None = None
+    #: the ``AA`` ACK, built when the message was mapped (so the store stage need
+    #: not), and the options it was built with (used only if the store's are equal)
+    ack: str = ""
+    ack_by: AckOptions | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -98,8 +102,10 @@ class Prepared:
 
     def __reduce__(self) -> tuple[Any, ...]:
         plan = plan_to_wire(self.plan) if self.plan is not None else None
+        by = self.ack_by
         return (_unwire, (self.raw, self.source, self.header.to_tuple(), self.digest, plan,
-                          self.error))
+                          self.error, self.ack,
+                          (by.application, by.facility, by.timezone) if by else None))
 
 
 def _unwire(
@@ -109,9 +115,12 @@ def _unwire(
     digest: str,
     plan: bytes | None,
     error: MessageError | None,
+    ack: str = "",
+    ack_by: tuple[str, str, str] | None = None,
 ) -> Prepared:
     return Prepared(raw, source, Header.from_tuple(header), digest,
-                    plan_from_wire(plan) if plan is not None else None, error)
+                    plan_from_wire(plan) if plan is not None else None, error, ack,
+                    AckOptions(*ack_by) if ack_by else None)
 
 
 @dataclass(slots=True)
@@ -199,7 +208,18 @@ def prepare(raw: bytes, source: str = "", tables: Tables | None = None) -> Prepa
         log.exception("mapping %s %s failed", header.message_type, header.control_id)
         error = MessageError(INTERNAL, f"mapping failed: {type(exc).__name__}: {exc}")
         return Prepared(raw, source, header, msg.digest(), error=error)
-    return Prepared(raw, source, header, msg.digest(), plan)
+    options = ack_options(tables)
+    return Prepared(raw, source, header, msg.digest(), plan,
+                    ack=build_ack(header, "AA", options=options), ack_by=options)
+
+
+def ack_options(tables: Tables) -> AckOptions:
+    """Who CareHub says it is in ACKs: the mapping tables' receiving application and facility."""
+    return AckOptions(
+        str(tables.defaults.get("receiving_application", "CAREHUB")),
+        str(tables.defaults.get("receiving_facility", "CAREHUB")),
+        tables.timezone,
+    )
 
 
 class Ingestor:
@@ -223,11 +243,7 @@ class Ingestor:
         self.ledger = ledger
         self.dead_letters = dead_letters
         self.tables = tables or load_tables()
-        self.ack_options = AckOptions(
-            str(self.tables.defaults.get("receiving_application", "CAREHUB")),
-            str(self.tables.defaults.get("receiving_facility", "CAREHUB")),
-            self.tables.timezone,
-        )
+        self.ack_options = ack_options(self.tables)
         self._unresolved = dead_letters.count() > 0
         self._queries: dict[str, SearchQuery] = {}
 
@@ -346,7 +362,8 @@ class Ingestor:
                 log.exception("resolving dead letters failed")
         return [
             Result(
-                build_ack(p.header, "AA", options=self.ack_options),
+                p.ack if p.ack and p.ack_by == self.ack_options
+                else build_ack(p.header, "AA", options=self.ack_options),
                 "AA",
                 p.header.control_id,
                 p.header.message_type,

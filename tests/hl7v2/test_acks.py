@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
-from carehub.hl7v2.ack import parse_ack
+from carehub.hl7v2.ack import AckOptions, parse_ack
+from carehub.hl7v2.ingest import ack_options, prepare
+from carehub.hl7v2.mapping import load_tables
 from carehub.hl7v2.parse import parse_message
 from tests.hl7v2.conftest import FIXTURES, Env, message
 
@@ -79,8 +83,10 @@ def test_pre_2_5_nak_uses_err_1(sqlite_env: Env) -> None:
 
 
 def test_ack_uses_the_message_delimiters(sqlite_env: Env) -> None:
-    raw = (b"MSH#$%!*#HIS#BVBM#CAREHUB#BVBM#20240101##ADT$A28#D1#P#2.5.1\r"
-           b"EVN#A28\rPID#1##BN7$$$BV$MR##Nguy!XE1BB85!n$B!XC3AC!nh##19900101#Z")
+    raw = (
+        b"MSH#$%!*#HIS#BVBM#CAREHUB#BVBM#20240101##ADT$A28#D1#P#2.5.1\r"
+        b"EVN#A28\rPID#1##BN7$$$BV$MR##Nguy!XE1BB85!n$B!XC3AC!nh##19900101#Z"
+    )
     result = sqlite_env.ingest(raw)
     assert result.code == "AE"
     assert result.ack.startswith("MSH#$%!*#CAREHUB#BVBM#HIS#BVBM#")
@@ -90,10 +96,41 @@ def test_ack_uses_the_message_delimiters(sqlite_env: Env) -> None:
 
 
 def test_ack_text_is_escaped_for_the_message_charset(sqlite_env: Env) -> None:
-    raw = (b"MSH|^~\\&|HIS|BVBM|CAREHUB|BVBM|20240101||ADT^A28|D2|P|2.5.1|||||VNM|ASCII\r"
-           b"PID|1||BN8^^^BV^MR||Le^An||19900101|\\XC490\\")  # sex "Đ", sent escaped
+    raw = (
+        b"MSH|^~\\&|HIS|BVBM|CAREHUB|BVBM|20240101||ADT^A28|D2|P|2.5.1|||||VNM|ASCII\r"
+        b"PID|1||BN8^^^BV^MR||Le^An||19900101|\\XC490\\"
+    )  # sex "Đ", sent escaped
     result = sqlite_env.ingest(raw)
     assert result.code == "AE"
     data = result.ack_bytes()
     assert data.isascii()
     assert "'Đ'" in parse_ack(data).errors[0].message
+
+
+def _without_receiver(raw: bytes, control_id: str) -> bytes:
+    head, sep, rest = raw.partition(b"\r")
+    fields = head.split(b"|")
+    fields[4] = fields[5] = b""  # MSH-5, MSH-6: the ACK names CareHub from its options
+    fields[9] = control_id.encode()
+    return b"|".join(fields) + sep + rest
+
+
+def test_the_aa_ack_is_built_when_mapped_and_rebuilt_under_other_options(
+    sqlite_env: Env,
+) -> None:
+    tables = load_tables()
+    first = pickle.loads(
+        pickle.dumps(prepare(_without_receiver(message("adt_a01.hl7"), "ACK-1"), "test", tables))
+    )
+    assert first.ack and first.ack_by == ack_options(tables)  # survives the pipe
+    assert parse_ack(first.ack).code == "AA"
+    (stored,) = sqlite_env.ingestor.commit([first])
+    assert stored.code == "AA" and stored.ack == first.ack  # the store used it as built
+    # a store answering under another name does not send the ACK built for this one
+    sqlite_env.ingestor.ack_options = AckOptions("KHOA-XN", "BVBM", tables.timezone)
+    second = prepare(_without_receiver(message("adt_a01.hl7"), "ACK-2"), "test", tables)
+    (stored,) = sqlite_env.ingestor.commit([second])
+    assert stored.code == "AA" and stored.ack != second.ack
+    msh = parse_message(stored.ack).msh
+    assert (msh.get(3), msh.get(4)) == ("KHOA-XN", "BVBM")
+    assert parse_message(second.ack).msh.get(3) == "CAREHUB"
