@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from carehub.errors import CareHubError
-from carehub.hl7v2.parse_worker import Child, WorkerDied, watch_parent
+from carehub.hl7v2.parse_worker import Child, WorkerDied, settle_heap, watch_parent
 
 if TYPE_CHECKING:
     from carehub.hl7v2.ingest import Ingestor, Prepared, Result
@@ -53,6 +53,8 @@ def _serve(conn: Connection, parent: int, factory: Callable[[], Ingestor], max_b
     except Exception as exc:
         conn.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
         return
+    settle_heap()
+    settled = False
     conn.send_bytes(pickle.dumps(("ready", None)))
     try:
         while True:
@@ -63,6 +65,9 @@ def _serve(conn: Connection, parent: int, factory: Callable[[], Ingestor], max_b
                 size += len(jobs[-1])
             for answer in _commit(ingestor, jobs):
                 conn.send_bytes(answer)
+            if not settled:  # what the first group loaded (search tables, queries) stays
+                settle_heap()
+                settled = True
     except (EOFError, OSError):
         pass
     finally:
