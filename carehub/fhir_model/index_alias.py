@@ -15,7 +15,7 @@ type already index:
   Patient)``).
 
 Storing their rows again would add about a quarter to the index rows of a
-typical clinical resource (every Observation's codes, values and subject
+typical laboratory result (every Observation's codes, values and subject
 twice). So an :class:`Alias` is not extracted; a search on it reads the rows
 of its ``bases``. A typed alias keeps only the rows its base does not imply:
 references whose type is not in the index row's ``target_type`` (an absolute
@@ -23,9 +23,10 @@ URL or a conditional reference to a Patient); for a relative reference
 ``Type/id``, ``resolve() is T`` means ``Type`` is ``T``
 (:func:`carehub.fhir_model.values.reference_type`).
 
-Rows stored before an alias was recognised carry its own code; a search
-reads them too (:func:`param_predicate` always includes the alias's code),
-so a store written by an earlier CareHub needs no migration.
+Rows stored before an alias was recognised carry its own code; the store's
+queries read them too (``carehub.storage.sql.index_params.param_sql`` always
+includes the alias's code), so a store written by an earlier CareHub needs
+no migration.
 """
 
 from __future__ import annotations
@@ -102,13 +103,16 @@ def find_aliases(params: Mapping[str, tuple[str, str]]) -> dict[str, Alias]:
         if kept != code:
             aliases[code] = Alias(code, (kept,))
     for code, (ptype, expression) in params.items():
-        if code in aliases:
-            continue
         typed = _TYPED.fullmatch(expression)
-        if ptype == "reference" and typed is not None and typed["type"] not in _ABSTRACT:
-            base = first.get((ptype, typed["base"]))
-            if base is not None and base != code:
-                aliases[code] = Alias(code, (base,), typed["type"])
+        # ``a | b.where(…)`` filters ``b`` only: a union is never a typed alias
+        if code in aliases or ptype != "reference" or typed is None or "|" in expression:
+            continue
+        base = first.get((ptype, typed["base"]))
+        if typed["type"] not in _ABSTRACT and base is not None and base != code:
+            aliases[code] = Alias(code, (base,), typed["type"])
+    # unions last: a base must be stored whole, never a same or typed alias
+    for code, (ptype, expression) in params.items():
+        if code in aliases:
             continue
         parts = union_parts(expression)
         if len(parts) < 2:

@@ -18,10 +18,9 @@ import pytest
 from carehub.fhir_model.definitions import definitions
 from carehub.fhir_model.fhirpath_subset import compile_path
 from carehub.fhir_model.index_alias import Alias, find_aliases
-from carehub.fhir_model.index_convert import CONVERTERS
 from carehub.fhir_model.index_rows import IndexRows
 from carehub.fhir_model.search_index import aliases, extract, indexed_params
-from tests.support.index_rows import KINDS, answering
+from tests.support.index_rows import KINDS, add_typed_rows, answering
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "fhir_model" / "search_index.json"
 CASES: list[dict[str, Any]] = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -33,12 +32,7 @@ def _own_rows(resource: dict[str, Any], code: str) -> set[tuple[Any, ...]]:
     spec = definitions().search_params(rtype)[code]
     rows = IndexRows()
     assert spec.expression is not None
-    for type_code, values in compile_path(spec.expression, rtype).typed(resource):
-        convert = CONVERTERS[spec.type].get(type_code)
-        if convert is None:
-            continue
-        for value in values:
-            convert(rows, code, value)
+    add_typed_rows(rows, code, spec.type, compile_path(spec.expression, rtype), resource)
     return {r for kind in KINDS for r in getattr(rows, kind)}
 
 
@@ -153,3 +147,23 @@ def test_unions_need_a_cover_and_typed_aliases_a_concrete_type_and_base() -> Non
     assert set(found) == {"abc", "t"}
     assert found["abc"].bases == ("a", "ab", "c")  # overlapping bases are harmless
     assert found["t"] == Alias("t", ("s",), "Patient")
+
+
+def test_a_union_never_rests_on_a_typed_alias_nor_is_one() -> None:
+    found = find_aliases(
+        {
+            "q": ("reference", "X.q"),
+            # "t" stores only residual rows, so "u" cannot be answered from it, whatever the order
+            "u": ("reference", "X.q | X.s.where(resolve() is Patient)"),
+            "s": ("reference", "X.s"),
+            "t": ("reference", "X.s.where(resolve() is Patient)"),
+            # the where() filters X.s only, not the union "qs"
+            "qs": ("reference", "X.q | X.s"),
+            "p": ("reference", "X.q | X.s.where(resolve() is Patient)"),
+        }
+    )
+    assert found == {
+        "t": Alias("t", ("s",), "Patient"),
+        "p": Alias("p", ("u",)),  # the same expression as "u", which is stored whole
+        "qs": Alias("qs", ("q", "s")),
+    }

@@ -10,7 +10,6 @@ import orjson
 import pytest
 
 from carehub.errors import Incorrect, Invalid
-from carehub.fhir_model.index_convert import CONVERTERS
 from carehub.fhir_model.index_rows import IndexRows
 from carehub.fhir_model.search_index import (
     NOT_INDEXED,
@@ -18,7 +17,7 @@ from carehub.fhir_model.search_index import (
     fallback_params,
     indexed_params,
 )
-from tests.support.index_rows import answering
+from tests.support.index_rows import add_typed_rows, answering
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "fhir_model" / "search_index.json"
 CASES: list[dict[str, Any]] = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -167,10 +166,7 @@ def _generic_rows(resource: dict[str, Any]) -> IndexRows:
     """Rows through the plain typed results, without the specialised emitters."""
     rows = IndexRows()
     for param in indexed_params(resource["resourceType"]):
-        for type_code, values in param.path.typed(resource):
-            convert = CONVERTERS[param.type].get(type_code)
-            for value in values if convert else ():
-                convert(rows, param.code, value)
+        add_typed_rows(rows, param.code, param.type, param.path, resource)
     return rows
 
 

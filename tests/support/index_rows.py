@@ -7,6 +7,10 @@ its target type and its own residual rows.
 
 from __future__ import annotations
 
+from typing import Any
+
+from carehub.fhir_model.fhirpath_subset import CompiledPath
+from carehub.fhir_model.index_convert import CONVERTERS
 from carehub.fhir_model.index_rows import IndexRows
 from carehub.fhir_model.search_index import aliases
 from carehub.storage.sql.schema import ROW_TABLES
@@ -29,3 +33,19 @@ def answering(rows: IndexRows, resource_type: str) -> IndexRows:
                 extra.append((alias.code, *row[1:]))
         setattr(out, kind, list(dict.fromkeys(have + extra)))
     return out
+
+
+def add_typed_rows(
+    rows: IndexRows, code: str, param_type: str, path: CompiledPath, resource: dict[str, Any]
+) -> None:
+    """Add the rows of ``path`` on ``resource`` through its plain typed results.
+
+    No specialised emitter and no alias handling: the reference the
+    extractor's rows are compared with.
+    """
+    for type_code, values in path.typed(resource):
+        convert = CONVERTERS[param_type].get(type_code)
+        if convert is None:
+            continue
+        for value in values:
+            convert(rows, code, value)
